@@ -1,0 +1,185 @@
+"""Command-line commands. Each is a thin wrapper around a service that tests call directly."""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from .errors import KioskError, Refused
+from .services import lookups
+
+
+def register_commands(app: Flask) -> None:
+    for command in (init, verify, hand_out_cmd, serve, demo, cache, stock):
+        app.cli.add_command(command)
+
+
+def _fail(exc: KioskError, code: int = 1) -> None:
+    click.secho(f"Error: {exc.message}", fg="red", err=True)
+    sys.exit(code)
+
+
+@click.command("init")
+@click.option("--building", required=True, help="This building's name, as the district spells it.")
+@click.option("--admin", required=True, help="Name of the first administrator.")
+@click.option("--pin", required=True, help="The administrator's PIN (4 to 12 digits).")
+def init(building: str, admin: str, pin: str) -> None:
+    """Create (or upgrade) the database, the building and the first administrator."""
+    from .services.setup import init_instance
+
+    try:
+        report = init_instance(building, admin, pin)
+    except KioskError as exc:
+        _fail(exc, 2)
+    for line in report.messages:
+        click.echo(line)
+    click.echo(f"Instance folder: {current_app.instance_path}")
+
+
+@click.group("cache")
+def cache() -> None:
+    """The cached badge data: roster and pin catalogue."""
+
+
+@cache.command("import")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def cache_import(files: tuple[Path, ...]) -> None:
+    """Import roster and catalogue CSV files (idempotent; changed rows are applied)."""
+    from .services.cache_import import count_rows, import_files
+
+    total = count_rows(files)
+    try:
+        with click.progressbar(length=total, label="Importing", file=sys.stderr,
+                               show_pos=True) as bar:
+            report = import_files(files, progress=bar.update)
+    except KioskError as exc:
+        _fail(exc, 2)
+    for error in report.errors:
+        click.secho(error, fg="yellow", err=True)
+    click.echo(report.summary)
+    sys.exit(1 if report.errors else 0)
+
+
+@click.group("stock")
+def stock() -> None:
+    """Pin stock."""
+
+
+@stock.command("receive")
+@click.option("--credential", required=True, help="The credential whose pin arrived.")
+@click.option("--qty", required=True, type=int, help="How many pins arrived.")
+@click.option("--note", default="", help="Packing slip number, who delivered.")
+def stock_receive(credential: str, qty: int, note: str) -> None:
+    """Record a shipment of pins."""
+    from .services.stock import receive_stock
+
+    try:
+        level = receive_stock(credential, qty, None, note)
+    except KioskError as exc:
+        _fail(exc, 2)
+    click.echo(f"Received {qty} x {level.pin}. On hand: {level.on_hand}.")
+
+
+@click.command("verify")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.argument("payload")
+def verify(as_json: bool, payload: str) -> None:
+    """Check a proof of badge without handing anything out. Exit 0 when ok, 1 otherwise."""
+    from .services.scan import check_proof
+
+    result = check_proof(payload)
+    if as_json:
+        click.echo(json.dumps(result.as_json(), indent=2))
+    else:
+        data = result.as_json()
+        click.echo(f"{result.reason.value}: {result.reason.headline}")
+        for key in ("person", "credential", "pin", "award_id", "format", "checked_against"):
+            if data.get(key) is not None:
+                click.echo(f"  {key}: {data[key]}")
+        if result.detail:
+            click.echo(f"  detail: {result.detail}")
+    sys.exit(0 if result.ok else 1)
+
+
+@click.command("hand-out")
+@click.argument("payload")
+@click.option("--staff", required=True, help="Name of the staff member who handed it out.")
+@click.option("--at", "at", default=None, help="When, as ISO time (back-entry from paper).")
+@click.option("--note", default="", help="A note kept with the record.")
+@click.option("--no-receipt", is_flag=True, help="Record without printing a receipt.")
+def hand_out_cmd(payload: str, staff: str, at: str | None, note: str, no_receipt: bool) -> None:
+    """Record a hand-out exactly as the kiosk does; prints the receipt number."""
+    from .services.hand_out import hand_out
+
+    try:
+        moment = _parse_time(at) if at else None
+        user = lookups.staff_named(staff)
+        done = hand_out(payload, str(uuid.uuid4()), user.id, at=moment, note=note,
+                        source="cli", print_receipt=not no_receipt)
+    except Refused as exc:
+        click.secho(f"Refused: {exc.reason.value}: {exc.reason.headline}", fg="red", err=True)
+        sys.exit(1)
+    except KioskError as exc:
+        _fail(exc, 2)
+    click.echo(done.distribution.receipt)
+
+
+def _parse_time(text: str) -> datetime:
+    from .errors import InvalidInput
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"--at {text!r} is not an ISO time like 2026-11-20T10:30") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=lookups.timezone())
+    return moment.astimezone(UTC)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the kiosk through waitress, with the print worker."""
+    _serve(current_app._get_current_object(), host, port, threads)  # type: ignore[attr-defined]
+
+
+def _serve(app: Flask, host: str, port: int, threads: int) -> None:
+    import waitress
+
+    from kiosk.printers.worker import start_worker
+
+    if app.config.get("PRINT_WORKER"):
+        start_worker(app)
+    click.echo(f"Pin Kiosk on http://{host}:{port}/  (Ctrl+C stops it)")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="pin-kiosk")
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Seed the demo data and stop.")
+def demo(host: str, port: int, no_serve: bool) -> None:
+    """Seed a demo district (once) and serve it."""
+    from .services.demo import seed_demo
+
+    report = seed_demo()
+    click.echo("Demo district " + ("seeded." if report.seeded else "already seeded."))
+    click.echo(f"Instance folder: {current_app.instance_path}")
+    click.echo(f"Receipts are written to: {current_app.config['PRINTER_PATH']}")
+    click.echo("Log in with one of these (name / PIN / role):")
+    for name, pin, role in report.logins:
+        click.secho(f"    {name:<15} {pin:<6} {role}", bold=True)
+    click.echo("Try scanning (paste into the scan field):")
+    for reason, payload in report.samples.items():
+        click.echo(f"    {reason:<22} {payload}")
+    if not no_serve:
+        _serve(current_app._get_current_object(), host, port, 8)  # type: ignore[attr-defined]

@@ -1,0 +1,45 @@
+"""Configuration defaults. Layers: these defaults, then ``kiosk.cfg`` in the instance folder, then
+``KIOSK_*`` environment variables, then the mapping given to ``create_app`` (tests)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+DEFAULTS = {
+    # minutes of no activity before a logged-in session is logged out
+    "IDLE_MINUTES": 15,
+    "LOCKOUT_ATTEMPTS": 5,
+    "LOCKOUT_MINUTES": 5,
+    "TIMEZONE": "America/New_York",
+    # receipt printer: "file" writes each receipt into PRINTER_PATH (a folder or a device such as
+    # /dev/usb/lp0); "none" records print jobs without printing. Issue 4 adds the rest.
+    "PRINTER_BACKEND": "file",
+    "PRINTER_PATH": "",
+    "PRINTER_PROFILE": "TM-T88III",
+    "PAPER_MM": 80,
+    "RECEIPT_NAMES": "full",  # or "initials"
+    "PRINT_WORKER": True,  # run the print worker thread under `kiosk serve`
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Strict",
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session; idle logout ends it
+    "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"timeout": 15}},
+}
+
+
+def instance_path_from_env() -> str:
+    return os.path.abspath(os.environ.get("KIOSK_INSTANCE_PATH") or "instance")
+
+
+def secret_key(instance: Path) -> str:
+    """The session signing key, made once per instance and kept in the instance folder."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key

@@ -1,0 +1,73 @@
+"""Decide what the kiosk says about a scanned proof: one reason code, and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from .payload import Proof
+from .reasons import Reason
+
+
+@dataclass(frozen=True)
+class AwardFacts:
+    """What the cache knows about one award, its person and its credential."""
+
+    award_id: str
+    person_name: str
+    person_email: str
+    employee_id: str
+    credential_name: str
+    has_pin: bool
+    pin_name: str
+    issued_on: date | None
+    expires_on: date | None = None
+    revoked: bool = False
+    revocation_reason: str = ""
+
+
+@dataclass(frozen=True)
+class PriorHandOut:
+    """An earlier, not voided hand-out of the same pin to the same person."""
+
+    distribution_id: str
+    receipt: str
+    handed_out_at: datetime
+    building: str
+    staff: str
+
+
+def decide(
+    proof: Proof,
+    award: AwardFacts | None,
+    prior: PriorHandOut | None,
+    on_hand: int | None,
+    today: date,
+) -> Reason:
+    """The verdict for a proof, checked in the order a principal would want to hear it.
+
+    Problems with the badge itself come first (a revoked badge matters more than a pin already
+    given), then whether this credential has a pin, then whether this person already has it, and
+    last whether there is stock.
+    """
+    if award is None:
+        return Reason.UNKNOWN_BADGE
+    if award.revoked:
+        return Reason.REVOKED
+    if award.expires_on is not None and award.expires_on < today:
+        return Reason.EXPIRED
+    if award.issued_on is not None and award.issued_on > today:
+        return Reason.NOT_YET_VALID
+    if proof.recipient_email and not same_email(proof.recipient_email, award.person_email):
+        return Reason.RECIPIENT_MISMATCH
+    if not award.has_pin:
+        return Reason.NO_PIN_FOR_CREDENTIAL
+    if prior is not None:
+        return Reason.ALREADY_ISSUED
+    if on_hand is None or on_hand <= 0:
+        return Reason.OUT_OF_STOCK
+    return Reason.OK
+
+
+def same_email(a: str, b: str) -> bool:
+    return a.strip().casefold() == b.strip().casefold()

@@ -1,0 +1,140 @@
+"""Turn whatever a scanner typed into a proof of badge: a format and the award keys to look up.
+
+An award key is a short, normalised string such as ``uuid:7f3c...``, ``badgr:abc123``,
+``url:example.org/assertions/9`` or ``id:A-0042``. The same function turns roster ids and alias
+URLs into keys at import time, so a scan and the cache always agree on spelling.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import parse_qs, unquote, urlsplit
+
+MAX_PAYLOAD_BYTES = 4096
+
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_UUID_RE = re.compile(rf"^{_UUID}$")
+_URN_UUID_RE = re.compile(rf"^urn:uuid:({_UUID})$", re.IGNORECASE)
+_BARE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:._~/#@+=-]{0,511}$")
+_HOST_RE = re.compile(r"^[a-z0-9.-]+(:[0-9]{1,5})?$")
+
+# Hosted Open Badges 2.0 assertion URLs of the platforms that districts use.
+_BADGR_PATH = re.compile(r"^/public/assertions/([A-Za-z0-9_-]{4,64})(?:\.json)?/?$")
+_CREDLY_API_PATH = re.compile(rf"^/v1/obi/v2/badge_assertions/({_UUID})/?$")
+_CREDLY_PAGE_PATH = re.compile(rf"^/badges/({_UUID})(?:/public_url)?/?$")
+_CREDLY_HOSTS = {"credly.com", "www.credly.com", "api.credly.com", "youracclaim.com",
+                 "www.youracclaim.com", "api.youracclaim.com"}
+
+
+class MalformedPayload(ValueError):
+    """The payload cannot be a proof of badge; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class Proof:
+    """A scanned proof, normalised. ``keys`` are tried in order against the award cache."""
+
+    format: str  # "url" or "id" (issue 3 adds the signed formats)
+    text: str
+    keys: tuple[str, ...]
+    recipient_email: str | None = None
+
+
+def clean(raw: str | bytes) -> str:
+    """Strip surrounding whitespace and control characters and enforce the size limit."""
+    if isinstance(raw, bytes):
+        if len(raw) > MAX_PAYLOAD_BYTES * 4:
+            raise MalformedPayload("The scan is far too long to be a proof of badge.")
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise MalformedPayload("The scan is not readable text.") from None
+    if len(raw) > MAX_PAYLOAD_BYTES * 4:
+        raise MalformedPayload("The scan is far too long to be a proof of badge.")
+    text = _strip_controls(raw)
+    if not text:
+        raise MalformedPayload("The scan was empty.")
+    if len(text.encode("utf-8")) > MAX_PAYLOAD_BYTES:
+        raise MalformedPayload("The scan is longer than 4 KB, so it is not a proof of badge.")
+    return text
+
+
+def _strip_controls(text: str) -> str:
+    start, end = 0, len(text)
+    while start < end and _is_junk(text[start]):
+        start += 1
+    while end > start and _is_junk(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
+def _is_junk(ch: str) -> bool:
+    return ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp")
+
+
+def parse_payload(raw: str | bytes) -> Proof:
+    """Parse a scanned payload. Raises :class:`MalformedPayload` for anything unreadable."""
+    text = clean(raw)
+    if any(_is_junk(ch) for ch in text):
+        raise MalformedPayload("The scan has spaces or control characters inside it.")
+    lowered = text[:8].lower()
+    if lowered.startswith(("http://", "https://")):
+        return _parse_url(text)
+    return Proof(format="id", text=text, keys=id_keys(text))
+
+
+def id_keys(identifier: str) -> tuple[str, ...]:
+    """Keys for a bare id such as ``urn:uuid:...``, a plain UUID or a district award id."""
+    match = _URN_UUID_RE.match(identifier)
+    if match:
+        return (f"uuid:{match.group(1).lower()}",)
+    if _UUID_RE.match(identifier):
+        return (f"uuid:{identifier.lower()}",)
+    if _BARE_ID_RE.match(identifier):
+        return (f"id:{identifier}",)
+    raise MalformedPayload("That is neither a badge link nor a badge id.")
+
+
+def _parse_url(text: str) -> Proof:
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # raises ValueError on a bad port
+    except ValueError:
+        raise MalformedPayload("The badge link is damaged.") from None
+    host = (parts.hostname or "").lower().rstrip(".")
+    if not host or not _HOST_RE.match(host) or "." not in host:
+        raise MalformedPayload("The badge link has no valid web address.")
+    path = unquote(parts.path) or "/"
+    if any(_is_junk(ch) for ch in path):
+        raise MalformedPayload("The badge link is damaged.")
+    keys: list[str] = []
+    platform = _platform_key(host, path)
+    if platform:
+        keys.append(platform)
+    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
+    trimmed = path.rstrip("/") or "/"
+    keys.append(f"url:{netloc}{trimmed}")
+    email = None
+    query = parse_qs(parts.query, keep_blank_values=False)
+    emails = query.get("identity__email") or query.get("identity_email")
+    if emails:
+        email = emails[0].strip() or None
+    return Proof(format="url", text=text, keys=tuple(keys), recipient_email=email)
+
+
+def _platform_key(host: str, path: str) -> str | None:
+    match = _BADGR_PATH.match(path)
+    if match:
+        return f"badgr:{match.group(1)}"
+    if host in _CREDLY_HOSTS:
+        match = _CREDLY_API_PATH.match(path) or _CREDLY_PAGE_PATH.match(path)
+        if match:
+            return f"uuid:{match.group(1).lower()}"
+    return None
+
+
+def award_keys(identifier: str) -> tuple[str, ...]:
+    """Keys under which an award id or alias URL is stored in the cache."""
+    return parse_payload(identifier).keys

@@ -1,0 +1,75 @@
+"""Rules about staff: roles, PIN lockout, idle logout and who may void a hand-out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+
+ROLES = ("designee", "office", "admin")
+ROLE_LABELS = {"designee": "Designee", "office": "Office staff", "admin": "Administrator"}
+
+# What each role may do; each role also has every right of the roles before it.
+_RIGHTS = {
+    "designee": {"scan", "hand_out", "void_own", "waitlist"},
+    "office": {"stock", "log", "void_any_same_day"},
+    "admin": {"users", "settings", "void_any"},
+}
+
+
+def can(role: str, action: str) -> bool:
+    if role not in ROLES:
+        return False
+    rank = ROLES.index(role)
+    return any(action in _RIGHTS[r] for r in ROLES[: rank + 1])
+
+
+@dataclass(frozen=True)
+class Lockout:
+    failed: int
+    locked_until: datetime | None
+
+
+def after_wrong_pin(failed: int, now: datetime, attempts: int, minutes: int) -> Lockout:
+    """Count a wrong PIN; the ``attempts``-th wrong one locks the user for ``minutes``."""
+    failed += 1
+    if failed >= attempts:
+        return Lockout(failed=0, locked_until=now + timedelta(minutes=minutes))
+    return Lockout(failed=failed, locked_until=None)
+
+
+def is_locked(locked_until: datetime | None, now: datetime) -> bool:
+    return locked_until is not None and now < locked_until
+
+
+def idle_expired(last_seen: datetime | None, now: datetime, minutes: float) -> bool:
+    return last_seen is None or now - last_seen > timedelta(minutes=minutes)
+
+
+def valid_pin(pin: str) -> bool:
+    """A staff PIN is 4 to 12 digits."""
+    return pin.isdigit() and pin.isascii() and 4 <= len(pin) <= 12
+
+
+def may_void(
+    role: str,
+    staff_id: int,
+    handed_out_by: int,
+    handed_out_at: datetime,
+    now: datetime,
+    tz: tzinfo,
+) -> bool:
+    """Designees void their own hand-outs the same day; office staff any hand-out the same day;
+    administrators any hand-out."""
+    if can(role, "void_any"):
+        return True
+    same_day = handed_out_at.astimezone(tz).date() == now.astimezone(tz).date()
+    if not same_day:
+        return False
+    if can(role, "void_any_same_day"):
+        return True
+    return can(role, "void_own") and staff_id == handed_out_by
+
+
+def initials(name: str) -> str:
+    parts = [p for p in name.replace("-", " ").split() if p[:1].isalpha()]
+    return "".join(p[0].upper() + "." for p in parts) or "?"

@@ -1,0 +1,48 @@
+"""One tree of typed errors. Services raise them; one handler in views maps them to a page."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .services.scan import ScanResult
+
+
+class KioskError(Exception):
+    status = 400
+    title = "That did not work"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(KioskError):
+    title = "Please check what you entered"
+
+
+class NotFound(KioskError):
+    status = 404
+    title = "Not found"
+
+
+class NotAllowed(KioskError):
+    status = 403
+    title = "Not allowed"
+
+
+class LoginRefused(KioskError):
+    status = 401
+    title = "Could not log in"
+
+
+class Refused(KioskError):
+    """A hand-out the rules refuse; carries the scan verdict so the page can show it."""
+
+    status = 409
+    title = "Not handed out"
+
+    def __init__(self, result: ScanResult):
+        super().__init__(result.reason.headline)
+        self.result = result
+        self.reason = result.reason

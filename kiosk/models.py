@@ -1,0 +1,243 @@
+"""The kiosk's durable records. History is append-only: a void is a new row, stock on hand is the
+sum of the movement ledger, and a hand-out is unique per person, credential and claim number, so
+the database itself refuses a second pin while the first stands."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; stored as naive UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):  # type: ignore[no-untyped-def]
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Building(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    code: Mapped[str] = mapped_column(String(8))
+    is_here: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class StaffUser(db.Model):
+    __tablename__ = "staff_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    name_key: Mapped[str] = mapped_column(String(120), unique=True)
+    pin_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_pins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Credential(db.Model):
+    """A micro-credential in the pin catalogue; ``has_pin`` is data, not code."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    name_key: Mapped[str] = mapped_column(String(300), unique=True)
+    released_on: Mapped[date | None] = mapped_column(Date)
+    has_pin: Mapped[bool] = mapped_column(Boolean, default=False)
+    pin_name: Mapped[str] = mapped_column(String(300), default="")
+
+    @property
+    def pin_label(self) -> str:
+        return self.pin_name or f"{self.name} pin"
+
+
+class Person(db.Model):
+    """A member of staff who earns badges (from the district roster)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320), default="")
+    building: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Award(db.Model):
+    """A badge assertion awarded to a person for a credential."""
+
+    id: Mapped[str] = mapped_column(String(512), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id"))
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    revocation_reason: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    person: Mapped[Person] = relationship(lazy="joined")
+    credential: Mapped[Credential] = relationship(lazy="joined")
+
+
+class AwardKey(db.Model):
+    """A normalised key (award id, alias URL, platform id) under which an award is found."""
+
+    __tablename__ = "award_key"
+    key: Mapped[str] = mapped_column(String(600), primary_key=True)
+    award_id: Mapped[str] = mapped_column(ForeignKey("award.id"), index=True)
+
+    award: Mapped[Award] = relationship()
+
+
+class Distribution(db.Model):
+    """One pin handed out. Its id is the UUID nonce made when the verdict was shown."""
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    award_id: Mapped[str] = mapped_column(ForeignKey("award.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id"))
+    building_id: Mapped[int] = mapped_column(ForeignKey("building.id"))
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    handed_out_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    receipt_no: Mapped[int] = mapped_column(Integer, unique=True)
+    receipt: Mapped[str] = mapped_column(String(20))
+    # 0 for the first pin; a void lets the next hand-out take the next claim number.
+    claim_no: Mapped[int] = mapped_column(Integer, default=0)
+    source: Mapped[str] = mapped_column(String(16), default="scan")
+    payload_format: Mapped[str] = mapped_column(String(32), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (
+        UniqueConstraint("person_id", "credential_id", "claim_no", name="uq_one_pin_per_claim"),
+    )
+
+    award: Mapped[Award] = relationship()
+    person: Mapped[Person] = relationship()
+    credential: Mapped[Credential] = relationship()
+    building: Mapped[Building] = relationship()
+    staff: Mapped[StaffUser] = relationship()
+    void: Mapped[Void | None] = relationship(back_populates="distribution", uselist=False)
+
+
+class Void(db.Model):
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    distribution_id: Mapped[str] = mapped_column(ForeignKey("distribution.id"), unique=True)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    voided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    distribution: Mapped[Distribution] = relationship(back_populates="void")
+    staff: Mapped[StaffUser] = relationship()
+
+
+class StockMovement(db.Model):
+    """The stock ledger. On hand = sum(qty) per credential."""
+
+    __tablename__ = "stock_movement"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    qty: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    distribution_id: Mapped[str | None] = mapped_column(ForeignKey("distribution.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    # covering index: on-hand is an index-only sum
+    __table_args__ = (Index("ix_stock_movement_credential_qty", "credential_id", "qty"),)
+
+    credential: Mapped[Credential] = relationship()
+    staff: Mapped[StaffUser | None] = relationship()
+
+
+class WaitlistEntry(db.Model):
+    __tablename__ = "waitlist_entry"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id"))
+    award_id: Mapped[str] = mapped_column(ForeignKey("award.id"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    status: Mapped[str] = mapped_column(String(16), default="waiting")
+
+    __table_args__ = (
+        Index(
+            "uq_waitlist_waiting",
+            "person_id",
+            "credential_id",
+            unique=True,
+            sqlite_where=text("status = 'waiting'"),
+            postgresql_where=text("status = 'waiting'"),
+        ),
+    )
+
+    person: Mapped[Person] = relationship()
+    credential: Mapped[Credential] = relationship()
+
+
+class OutboxEvent(db.Model):
+    """An event waiting to be pushed to the district hub; ``seq`` is the kiosk's sequence."""
+
+    __tablename__ = "outbox_event"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class PrintJob(db.Model):
+    """Rendered receipt bytes waiting for the printer. Status: pending, sending, printed, failed,
+    cancelled, uncertain."""
+
+    __tablename__ = "print_job"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    distribution_id: Mapped[str | None] = mapped_column(ForeignKey("distribution.id"))
+    kind: Mapped[str] = mapped_column(String(16), default="receipt")
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class Setting(db.Model):
+    """Small facts about this instance, such as when the badge data was last refreshed."""
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,238 @@
+"""Import badge data into the cache from CSV files: the roster (one row per award) and the pin
+catalogue. Idempotent: importing the same file again changes nothing; a changed row (a newly
+revoked award, say) is applied. A bad row is reported with its line number and skipped; the
+rest of the file still imports. All files go in one transaction."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+
+from ..db import write_transaction
+from ..domain.payload import MalformedPayload, award_keys
+from ..domain.receipts import building_code
+from ..errors import InvalidInput
+from ..models import Award, AwardKey, Building, Credential, Person, utcnow
+from . import lookups
+
+ROSTER_COLUMNS = ("employee_id", "name", "email", "building", "credential", "issued_on",
+                  "award_id")
+ROSTER_OPTIONAL = ("award_urls", "revoked", "revocation_reason")
+CATALOGUE_COLUMNS = ("credential", "released_on", "has_pin")
+CATALOGUE_OPTIONAL = ("pin_name",)
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        return (f"{self.rows} rows read: {self.created} added, {self.updated} changed, "
+                f"{self.unchanged} unchanged, {len(self.errors)} with errors")
+
+
+class RowError(ValueError):
+    pass
+
+
+def count_rows(paths: Iterable[Path]) -> int:
+    total = 0
+    for path in paths:
+        with open(path, "rb") as f:
+            total += max(sum(1 for _ in f) - 1, 0)
+    return total
+
+
+def import_files(paths: Iterable[str | Path], progress: Progress | None = None) -> ImportReport:
+    """Import catalogue files first (whatever order they are given in), then rosters."""
+    files = [Path(p) for p in paths]
+    parsed = []
+    for path in files:
+        try:
+            text = path.read_bytes().decode("utf-8-sig")
+        except OSError as exc:
+            raise InvalidInput(f"{path}: cannot read the file ({exc.strerror}).") from None
+        except UnicodeDecodeError:
+            raise InvalidInput(f"{path}: not a UTF-8 text file.") from None
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        reader.fieldnames = header
+        kind = _kind(header)
+        if kind is None:
+            raise InvalidInput(
+                f"{path}: unknown file. A roster starts with the header "
+                f"{','.join(ROSTER_COLUMNS)}; a catalogue with {','.join(CATALOGUE_COLUMNS)}."
+            )
+        parsed.append((kind, path, reader))
+    parsed.sort(key=lambda item: item[0] != "catalogue")
+    report = ImportReport()
+    with write_transaction():
+        importer = _Importer(report)
+        for kind, path, reader in parsed:
+            apply = importer.catalogue_row if kind == "catalogue" else importer.roster_row
+            for row in reader:
+                report.rows += 1
+                try:
+                    apply(row)
+                except RowError as exc:
+                    report.errors.append(f"{path.name}, line {reader.line_num}: {exc}")
+                if progress:
+                    progress(1)
+        lookups.set_setting(lookups.BADGE_DATA_AS_OF, utcnow().isoformat())
+    return report
+
+
+def _kind(header: list[str]) -> str | None:
+    if all(c in header for c in ROSTER_COLUMNS):
+        return "roster"
+    if all(c in header for c in CATALOGUE_COLUMNS):
+        return "catalogue"
+    return None
+
+
+def _text(row: dict[str, str | None], column: str, required: bool = True,
+          limit: int = 300) -> str:
+    value = " ".join((row.get(column) or "").split())
+    if required and not value:
+        raise RowError(f"{column} is empty")
+    if len(value) > limit:
+        raise RowError(f"{column} is longer than {limit} characters")
+    return value
+
+
+def _date(row: dict[str, str | None], column: str) -> date | None:
+    value = (row.get(column) or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise RowError(f"{column} {value!r} is not a date like 2024-09-27") from None
+
+
+def _bool(row: dict[str, str | None], column: str) -> bool:
+    value = (row.get(column) or "").strip().lower()
+    if value in ("", "false", "no", "n", "0"):
+        return False
+    if value in ("true", "yes", "y", "1"):
+        return True
+    raise RowError(f"{column} {value!r} is not true or false")
+
+
+def _keys(identifier: str, column: str) -> tuple[str, ...]:
+    try:
+        return award_keys(identifier)
+    except MalformedPayload as exc:
+        raise RowError(f"{column} {identifier[:80]!r}: {exc}") from None
+
+
+class _Importer:
+    def __init__(self, report: ImportReport):
+        from ..extensions import db
+
+        self.s = db.session
+        self.report = report
+        self.credentials = {c.name_key: c for c in self.s.scalars(select(Credential))}
+        self.people = {p.employee_id: p for p in self.s.scalars(select(Person))}
+        self.buildings = {b.name for b in self.s.scalars(select(Building))}
+        self.keys = dict(self.s.execute(select(AwardKey.key, AwardKey.award_id)).all())
+
+    def _count(self, created: bool, changed: bool) -> None:
+        if created:
+            self.report.created += 1
+        elif changed:
+            self.report.updated += 1
+        else:
+            self.report.unchanged += 1
+
+    def catalogue_row(self, row: dict[str, str | None]) -> None:
+        name = _text(row, "credential")
+        values = {
+            "name": name,
+            "released_on": _date(row, "released_on"),
+            "has_pin": _bool(row, "has_pin"),
+            "pin_name": _text(row, "pin_name", required=False),
+        }
+        cred = self.credentials.get(lookups.name_key(name))
+        created = cred is None
+        if cred is None:
+            cred = Credential(name_key=lookups.name_key(name))
+            self.s.add(cred)
+            self.credentials[cred.name_key] = cred
+        self._count(created, _assign(cred, values))
+
+    def roster_row(self, row: dict[str, str | None]) -> None:
+        employee_id = _text(row, "employee_id", limit=64)
+        award_id = _text(row, "award_id", limit=512)
+        cred = self.credentials.get(lookups.name_key(_text(row, "credential")))
+        if cred is None:
+            raise RowError(f"credential {row.get('credential')!r} is not in the catalogue "
+                           "(import the catalogue file too)")
+        email = _text(row, "email", required=False, limit=320)
+        building = _text(row, "building", required=False, limit=200)
+        keys = list(_keys(award_id, "award_id"))
+        for url in (row.get("award_urls") or "").split():
+            keys.extend(k for k in _keys(url, "award_urls") if k not in keys)
+        for key in keys:
+            owner = self.keys.get(key)
+            if owner is not None and owner != award_id:
+                raise RowError(f"{key.split(':', 1)[1]!r} already belongs to award {owner!r}")
+        revoked = _bool(row, "revoked")
+        award_values = {
+            "credential": cred,
+            "issued_on": _date(row, "issued_on"),
+            "revoked": revoked,
+            "revocation_reason": _text(row, "revocation_reason", required=False,
+                                       limit=1000) if revoked else "",
+        }
+        person_values = {"name": _text(row, "name", limit=200), "email": email,
+                         "building": building}
+        award = self.s.get(Award, award_id)
+        if award is not None and award.person.employee_id != employee_id:
+            raise RowError(f"award {award_id!r} belongs to another employee")
+        # The row is valid: apply it.
+        person = self.people.get(employee_id)
+        person_created = person is None
+        if person is None:
+            person = Person(employee_id=employee_id)
+            self.s.add(person)
+            self.people[employee_id] = person
+        person_changed = _assign(person, person_values)
+        if building and building not in self.buildings:
+            self.s.add(Building(name=building, code=building_code(building), is_here=False))
+            self.buildings.add(building)
+        award_created = award is None
+        if award is None:
+            award = Award(id=award_id, person=person)
+            self.s.add(award)
+        award_changed = _assign(award, award_values)
+        if award_changed and not award_created:
+            award.updated_at = utcnow()
+        new_keys = [k for k in keys if k not in self.keys]
+        for key in new_keys:
+            self.s.add(AwardKey(key=key, award=award))
+            self.keys[key] = award_id
+        self._count(award_created or person_created,
+                    person_changed or award_changed or bool(new_keys))
+
+
+def _assign(obj: object, values: dict[str, object]) -> bool:
+    changed = False
+    for attr, value in values.items():
+        if getattr(obj, attr, None) != value:
+            setattr(obj, attr, value)
+            changed = True
+    return changed

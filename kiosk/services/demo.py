@@ -1,0 +1,127 @@
+"""Seed a demo district through the real services: catalogue, roster, stock, staff logins."""
+
+from __future__ import annotations
+
+import csv
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Award, Person
+from .accounts import create_user
+from .cache_import import import_files
+from .hand_out import hand_out
+from .lookups import get_setting, set_setting, staff_named
+from .setup import init_instance, upgrade_schema
+from .stock import receive_stock
+
+CATALOGUE = [  # DESIGN.md section 1: the seed district, oldest first; the first four have pins
+    ("Understanding Trauma and the Brain", "2022-09-27", "Trauma-Informed pin"),
+    ("Finding Balance", "2022-09-27", "Finding Balance pin"),
+    ("Responding to Cultural Differences in Schools", "2022-11-18", "Cultural Differences pin"),
+    ("Understanding Students Facing Challenges", "2022-11-18", "Students Facing Challenges pin"),
+    ("Understanding Students Facing Challenges in the Digital World", "2023-03-01", ""),
+    ("Introduction to Restorative Practice in School", "2023-03-01", ""),
+    ("Serving Students with Exceptionalities", "2023-09-25", ""),
+    ("Building Communication Skills", "2023-11-03", ""),
+    ("Creating a Culture of Customer Service in School", "2024-02-01", ""),
+]
+BUILDINGS = ["Page Jackson Elementary", "Shepherdstown Middle School"]
+STOCK = [40, 35, 30, 2]
+LOGINS = [("Demo Admin", "1234", "admin"), ("Demo Office", "1357", "office"),
+          ("Demo Designee", "2468", "designee")]
+FIRST = ["Avery", "Jordan", "Taylor", "Morgan", "Riley", "Casey", "Jamie", "Quinn", "Reese",
+         "Rowan", "Sage", "Emerson", "Harper", "Logan", "Parker", "Skyler", "Dakota", "Elliot",
+         "Finley", "Hayden", "José", "Zoë", "Siobhán", "Nguyễn"]
+LAST = ["Anderson", "Brooks", "Carter", "Dawson", "Ellis", "Foster", "Grant", "Hughes",
+        "Iverson", "Jenkins", "Keller", "Lawson", "Mercer", "Nolan", "O'Brien", "Porter",
+        "Quincy", "Ramsey", "Sutton", "Turner", "Underwood", "Vaughn", "Whitaker", "Young"]
+
+
+@dataclass
+class DemoReport:
+    seeded: bool
+    logins: list[tuple[str, str, str]]
+    samples: dict[str, str]
+
+
+def seed_demo(people: int = 300, rng_seed: int = 2022) -> DemoReport:
+    upgrade_schema()
+    if get_setting("demo_seeded"):
+        return DemoReport(False, LOGINS, _samples())
+    init_instance(BUILDINGS[0], LOGINS[0][0], LOGINS[0][1])
+    for name, pin, role in LOGINS[1:]:
+        create_user(name, pin, role)
+    folder = Path(current_app.instance_path)
+    catalogue, roster = folder / "demo-catalogue.csv", folder / "demo-roster.csv"
+    _write_catalogue(catalogue)
+    _write_roster(roster, people, random.Random(rng_seed))
+    report = import_files([catalogue, roster])
+    assert not report.errors, report.errors
+    admin = staff_named(LOGINS[0][0])
+    for (credential, _, _), qty in zip(CATALOGUE[:4], STOCK, strict=True):
+        receive_stock(credential, qty, admin.id, note="Demo shipment")
+    designee = staff_named(LOGINS[2][0])
+    for award_id in _awards_with_pins()[:5]:
+        hand_out(award_id, str(uuid.uuid4()), designee.id, note="Demo hand-out")
+    set_setting("demo_seeded", "1")
+    db.session.commit()
+    return DemoReport(True, LOGINS, _samples())
+
+
+def _write_catalogue(path: Path) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["credential", "released_on", "has_pin", "pin_name"])
+        for i, (name, released, pin) in enumerate(CATALOGUE):
+            w.writerow([name, released, "true" if i < 4 else "false", pin])
+
+
+def _write_roster(path: Path, people: int, rng: random.Random) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["employee_id", "name", "email", "building", "credential", "issued_on",
+                    "award_id", "award_urls", "revoked", "revocation_reason"])
+        for n in range(people):
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            email = f"{first[0]}{last}{n}@example.k12.wv.us".lower().replace("'", "")
+            building = BUILDINGS[n % 2]
+            earned = rng.sample(CATALOGUE, rng.randint(1, 6))
+            for name, released, _ in earned:
+                award_id = f"urn:uuid:{uuid.UUID(int=rng.getrandbits(128), version=4)}"
+                issued = date.fromisoformat(released) + timedelta(days=rng.randint(10, 400))
+                uid = award_id.removeprefix("urn:uuid:")
+                urls = (f"https://api.badgr.io/public/assertions/{uid.replace('-', '')[:22]}"
+                        if rng.random() < 0.5 else f"https://www.credly.com/badges/{uid}")
+                revoked = rng.random() < 0.02
+                w.writerow([f"E{10000 + n}", f"{first} {last}", email, building, name,
+                            issued.isoformat(), award_id, urls, "true" if revoked else "false",
+                            "Issued in error" if revoked else ""])
+
+
+def _awards_with_pins() -> list[str]:
+    rows = db.session.scalars(select(Award).join(Award.credential).join(Award.person)
+                              .where(Award.revoked.is_(False))
+                              .order_by(Person.employee_id, Award.id))
+    return [a.id for a in rows if a.credential.has_pin]
+
+
+def _samples() -> dict[str, str]:
+    """A few payloads to try on the scan page, one for each interesting verdict."""
+    awards = list(db.session.scalars(select(Award).order_by(Award.id)))
+    samples: dict[str, str] = {}
+    from .scan import check_proof
+
+    for award in awards:
+        reason = check_proof(award.id).reason.value
+        samples.setdefault(reason, award.id)
+        if len(samples) >= 5:
+            break
+    samples.setdefault("unknown_badge", "urn:uuid:00000000-0000-4000-8000-000000000000")
+    return samples

@@ -1,0 +1,165 @@
+"""Hand out a pin: the distribution, the stock movement, the outbox event and the print job, in
+one transaction. The printer and the network are not touched here, so neither can block it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from kiosk.printers.receipt import ReceiptData, ReceiptProfile, render_receipt
+from kiosk.sync.outbox import add_event
+
+from ..db import write_transaction
+from ..domain.receipts import receipt_label
+from ..domain.staff import initials
+from ..errors import InvalidInput, Refused
+from ..extensions import db
+from ..models import (
+    Distribution,
+    PrintJob,
+    StaffUser,
+    StockMovement,
+    WaitlistEntry,
+    utcnow,
+)
+from . import lookups
+from .scan import ScanResult, check_proof
+
+
+@dataclass
+class HandOut:
+    distribution: Distribution
+    result: ScanResult
+    repeated: bool = False  # the same form was submitted twice; nothing new was written
+
+
+def hand_out(
+    payload: str,
+    nonce: str,
+    staff_id: int,
+    *,
+    at: datetime | None = None,
+    note: str = "",
+    source: str = "scan",
+    print_receipt: bool = True,
+) -> HandOut:
+    nonce = _valid_nonce(nonce)
+    now = utcnow()
+    at = at or now
+    if at > now:
+        raise InvalidInput("A hand-out cannot be recorded in the future.")
+    try:
+        with write_transaction() as session:
+            earlier = session.get(Distribution, nonce)
+            if earlier is not None:
+                return _repeat(earlier, payload, at)
+            result = check_proof(payload, now=at)
+            if not result.ok:
+                raise Refused(result)
+            dist = _record(session, result, nonce, staff_id, at, now, note, source)
+            if print_receipt:
+                session.add(PrintJob(distribution_id=dist.id, kind="receipt",
+                                     data=render_receipt(receipt_data(dist), _profile())))
+            return HandOut(dist, result)
+    except IntegrityError:
+        # Another request won the race for this pin (or this very nonce) between our check and
+        # our insert. The database refused the second pin; tell the person what stands now.
+        db.session.rollback()
+        earlier = db.session.get(Distribution, nonce)
+        if earlier is not None:
+            return _repeat(earlier, payload, at)
+        raise Refused(check_proof(payload, now=at)) from None
+
+
+def _record(session, result, nonce, staff_id, at, now, note, source) -> Distribution:  # type: ignore[no-untyped-def]
+    building = lookups.this_building()
+    staff = session.get(StaffUser, staff_id)
+    if staff is None or not staff.active:
+        raise InvalidInput("Only an active staff member can hand out pins.")
+    claim_no = session.scalar(
+        select(func.count()).select_from(Distribution).where(
+            Distribution.person_id == result.person_id,
+            Distribution.credential_id == result.credential_id,
+        )
+    )
+    receipt_no = (session.scalar(select(func.max(Distribution.receipt_no))) or 0) + 1
+    dist = Distribution(
+        id=nonce,
+        award_id=result.award.award_id,
+        person_id=result.person_id,
+        credential_id=result.credential_id,
+        building_id=building.id,
+        staff_user_id=staff.id,
+        handed_out_at=at,
+        recorded_at=now,
+        receipt_no=receipt_no,
+        receipt=receipt_label(building.code, receipt_no),
+        claim_no=claim_no,
+        source=source,
+        payload_format=result.proof.format,
+        note=note.strip()[:500],
+    )
+    session.add(dist)
+    session.flush()  # the unique constraints speak here, before anything else is written
+    session.add(StockMovement(credential_id=result.credential_id, kind="issued", qty=-1,
+                              at=at, staff_user_id=staff.id, distribution_id=dist.id))
+    for entry in session.scalars(select(WaitlistEntry).where(
+        WaitlistEntry.person_id == result.person_id,
+        WaitlistEntry.credential_id == result.credential_id,
+        WaitlistEntry.status == "waiting",
+    )):
+        entry.status = "fulfilled"
+    add_event(session, "pin_handed_out", {
+        "distribution_id": dist.id,
+        "award_id": dist.award_id,
+        "employee_id": result.award.employee_id,
+        "credential": result.award.credential_name,
+        "building": building.name,
+        "staff": staff.name,
+        "handed_out_at": at.isoformat(),
+        "recorded_at": now.isoformat(),
+        "receipt": dist.receipt,
+        "source": source,
+        "format": dist.payload_format,
+    })
+    return dist
+
+
+def _repeat(earlier: Distribution, payload: str, at: datetime) -> HandOut:
+    result = check_proof(payload, now=at)
+    if result.award is None or result.award.award_id != earlier.award_id:
+        raise InvalidInput("That hand-out form was already used. Scan the proof again.")
+    return HandOut(earlier, result, repeated=True)
+
+
+def _valid_nonce(nonce: str) -> str:
+    try:
+        return str(uuid.UUID(nonce))
+    except (ValueError, AttributeError, TypeError):
+        raise InvalidInput("The hand-out form is damaged. Scan the proof again.") from None
+
+
+def _profile() -> ReceiptProfile:
+    return ReceiptProfile.from_config(current_app.config)
+
+
+def receipt_data(dist: Distribution, copy: bool = False) -> ReceiptData:
+    tz = lookups.timezone()
+    person = dist.person.name
+    if current_app.config.get("RECEIPT_NAMES") == "initials":
+        person = initials(person)
+    return ReceiptData(
+        building=dist.building.name,
+        pin=dist.credential.pin_label,
+        credential=dist.credential.name,
+        person=person,
+        handed_out_at=dist.handed_out_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        staff=dist.staff.name,
+        receipt=dist.receipt,
+        copy=copy,
+    )

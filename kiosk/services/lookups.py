@@ -1,0 +1,139 @@
+"""Read-only queries shared by the services. No commits here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..domain.eligibility import AwardFacts, PriorHandOut
+from ..errors import InvalidInput, NotFound
+from ..extensions import db
+from ..models import (
+    Award,
+    AwardKey,
+    Building,
+    Credential,
+    Distribution,
+    Setting,
+    StaffUser,
+    StockMovement,
+    Void,
+)
+
+BADGE_DATA_AS_OF = "badge_data_as_of"
+
+
+def timezone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def this_building() -> Building:
+    building = db.session.scalar(select(Building).where(Building.is_here.is_(True)))
+    if building is None:
+        raise NotFound("This kiosk has no building yet. Run `kiosk init` first.")
+    return building
+
+
+def find_award(keys: tuple[str, ...]) -> Award | None:
+    """The award stored under the first of ``keys`` that the cache knows."""
+    if not keys:
+        return None
+    rows = db.session.execute(
+        select(AwardKey.key, AwardKey.award_id).where(AwardKey.key.in_(keys))
+    ).all()
+    if not rows:
+        return None
+    by_key = dict(rows)
+    for key in keys:
+        if key in by_key:
+            return db.session.get(Award, by_key[key])
+    return None
+
+
+def award_facts(award: Award) -> AwardFacts:
+    return AwardFacts(
+        award_id=award.id,
+        person_name=award.person.name,
+        person_email=award.person.email,
+        employee_id=award.person.employee_id,
+        credential_name=award.credential.name,
+        has_pin=award.credential.has_pin,
+        pin_name=award.credential.pin_label,
+        issued_on=award.issued_on,
+        expires_on=award.expires_on,
+        revoked=award.revoked,
+        revocation_reason=award.revocation_reason,
+    )
+
+
+def standing_hand_out(person_id: int, credential_id: int) -> Distribution | None:
+    """The hand-out of this pin to this person that has not been voided, if any."""
+    return db.session.scalar(
+        select(Distribution)
+        .outerjoin(Void, Void.distribution_id == Distribution.id)
+        .where(
+            Distribution.person_id == person_id,
+            Distribution.credential_id == credential_id,
+            Void.id.is_(None),
+        )
+    )
+
+
+def prior_facts(dist: Distribution) -> PriorHandOut:
+    return PriorHandOut(
+        distribution_id=dist.id,
+        receipt=dist.receipt,
+        handed_out_at=dist.handed_out_at,
+        building=dist.building.name,
+        staff=dist.staff.name,
+    )
+
+
+def on_hand(credential_id: int) -> int:
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(StockMovement.qty), 0)).where(
+            StockMovement.credential_id == credential_id
+        )
+    )
+    return int(total or 0)
+
+
+def credential_named(name: str) -> Credential:
+    cred = db.session.scalar(
+        select(Credential).where(Credential.name_key == name.strip().casefold())
+    )
+    if cred is None:
+        raise InvalidInput(f"There is no credential named {name!r} in the catalogue.")
+    return cred
+
+
+def staff_named(name: str) -> StaffUser:
+    user = db.session.scalar(select(StaffUser).where(StaffUser.name_key == name_key(name)))
+    if user is None or not user.active:
+        raise InvalidInput(f"There is no active staff member named {name!r}.")
+    return user
+
+
+def name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def get_setting(key: str) -> str | None:
+    row = db.session.get(Setting, key)
+    return row.value if row else None
+
+
+def set_setting(key: str, value: str) -> None:
+    row = db.session.get(Setting, key)
+    if row is None:
+        db.session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+
+
+def badge_data_as_of() -> datetime | None:
+    value = get_setting(BADGE_DATA_AS_OF)
+    return datetime.fromisoformat(value) if value else None

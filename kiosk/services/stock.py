@@ -1,0 +1,68 @@
+"""Stock: receive shipments and read on-hand levels from the ledger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from ..db import write_transaction
+from ..domain.stock import StockError, signed_quantity
+from ..errors import InvalidInput
+from ..extensions import db
+from ..models import Credential, StockMovement, utcnow
+from . import lookups
+from kiosk.sync.outbox import add_event
+
+
+@dataclass(frozen=True)
+class StockLevel:
+    credential_id: int
+    credential: str
+    pin: str
+    on_hand: int
+
+
+def receive_stock(credential: str, qty: int, staff_id: int | None, note: str = "") -> StockLevel:
+    try:
+        delta = signed_quantity("received", int(qty))
+    except (StockError, ValueError) as exc:
+        raise InvalidInput(str(exc) if isinstance(exc, StockError) else
+                           "The quantity must be a whole number above zero.") from None
+    if delta > 100_000:
+        raise InvalidInput("That is more pins than any shipment holds; check the quantity.")
+    with write_transaction() as session:
+        cred = lookups.credential_named(credential)
+        if not cred.has_pin:
+            raise InvalidInput(f"{cred.name} has no pin in the catalogue.")
+        now = utcnow()
+        session.add(StockMovement(credential_id=cred.id, kind="received", qty=delta, at=now,
+                                  staff_user_id=staff_id, note=note.strip()[:500]))
+        add_event(session, "stock_received", {
+            "credential": cred.name, "qty": delta, "note": note.strip()[:500],
+            "at": now.isoformat(),
+        })
+        session.flush()
+        return StockLevel(cred.id, cred.name, cred.pin_label, lookups.on_hand(cred.id))
+
+
+def stock_levels() -> list[StockLevel]:
+    """On hand for every pin in the catalogue, oldest credential first."""
+    totals = dict(
+        db.session.execute(
+            select(StockMovement.credential_id, func.sum(StockMovement.qty)).group_by(
+                StockMovement.credential_id
+            )
+        ).all()
+    )
+    pins = db.session.scalars(
+        select(Credential).where(Credential.has_pin.is_(True))
+        .order_by(Credential.released_on, Credential.id)
+    )
+    return [StockLevel(c.id, c.name, c.pin_label, int(totals.get(c.id) or 0)) for c in pins]
+
+
+def recent_movements(limit: int = 50) -> list[StockMovement]:
+    return list(db.session.scalars(
+        select(StockMovement).order_by(StockMovement.id.desc()).limit(limit)
+    ))

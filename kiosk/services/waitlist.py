@@ -1,0 +1,41 @@
+"""The waitlist: people who are owed a pin that is out of stock."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..db import write_transaction
+from ..domain.reasons import Reason
+from ..errors import InvalidInput, Refused
+from ..extensions import db
+from ..models import WaitlistEntry, utcnow
+from .scan import check_proof
+
+
+def add_to_waitlist(payload: str, staff_id: int) -> WaitlistEntry:
+    with write_transaction() as session:
+        result = check_proof(payload)
+        if result.reason is not Reason.OUT_OF_STOCK:
+            if result.ok:
+                raise InvalidInput("That pin is in stock now: hand it out instead.")
+            raise Refused(result)
+        existing = session.scalar(select(WaitlistEntry).where(
+            WaitlistEntry.person_id == result.person_id,
+            WaitlistEntry.credential_id == result.credential_id,
+            WaitlistEntry.status == "waiting",
+        ))
+        if existing is not None:
+            return existing
+        entry = WaitlistEntry(person_id=result.person_id, credential_id=result.credential_id,
+                              award_id=result.award.award_id, staff_user_id=staff_id,
+                              added_at=utcnow())
+        session.add(entry)
+        session.flush()
+        return entry
+
+
+def waiting() -> list[WaitlistEntry]:
+    return list(db.session.scalars(
+        select(WaitlistEntry).where(WaitlistEntry.status == "waiting")
+        .order_by(WaitlistEntry.added_at)
+    ))

@@ -1,0 +1,80 @@
+// Pin Kiosk scan page behaviour. The page works without this file (plain forms); with it:
+// - the scan field keeps focus, and takes it back after every swap;
+// - a keyboard-wedge scanner's payload is sent on Enter, on Tab, or after ~100 ms of silence;
+// - Enter in the empty scan field hands out the pin of a green verdict;
+// - the page reloads after the idle timeout so that the server's logout shows.
+(function () {
+  "use strict";
+  var SILENCE_MS = 100;     // a scanner that sends no terminator goes quiet this long
+  var SCANNER_GAP_MS = 35;  // keys closer together than this come from a scanner, not a hand
+  var MIN_BURST = 6;        // this many fast keys in a row make a scan
+
+  function field() { return document.getElementById("payload"); }
+  var silenceTimer = null, lastInput = 0, burst = 0;
+
+  function submitScan() {
+    clearTimeout(silenceTimer);
+    burst = 0;
+    var f = field();
+    if (!f || !f.value.trim()) return;
+    document.getElementById("scan-form").requestSubmit();
+  }
+
+  function handOut() {
+    var form = document.getElementById("hand-out-form");
+    if (form && !form.querySelector("button[disabled]")) form.requestSubmit();
+  }
+
+  function isControl(el) {
+    return el && el !== document.body && el.matches("input, select, textarea, button, a, summary");
+  }
+
+  document.addEventListener("keydown", function (e) {
+    var f = field();
+    if (!f || e.target !== f) return;
+    if (e.key === "Enter") {
+      e.preventDefault();
+      if (f.value.trim()) submitScan(); else handOut();
+    } else if (e.key === "Tab" && f.value.trim() && burst >= MIN_BURST) {
+      e.preventDefault();  // scanners configured to end with Tab
+      submitScan();
+    }
+  });
+
+  document.addEventListener("input", function (e) {
+    var f = field();
+    if (!f || e.target !== f) return;
+    var now = performance.now();
+    burst = now - lastInput < SCANNER_GAP_MS ? burst + 1 : 1;
+    lastInput = now;
+    clearTimeout(silenceTimer);
+    if (burst >= MIN_BURST) silenceTimer = setTimeout(submitScan, SILENCE_MS);
+  });
+
+  function refocus() {
+    var f = field();
+    if (f && !isControl(document.activeElement)) f.focus();
+  }
+
+  document.addEventListener("focusout", function (e) {
+    if (e.target === field() && !isControl(e.relatedTarget)) setTimeout(refocus, 0);
+  });
+  document.addEventListener("click", function () { setTimeout(refocus, 0); });
+  window.addEventListener("focus", refocus);
+
+  document.addEventListener("htmx:afterSettle", function () {
+    var f = field();
+    if (!f) return;
+    f.value = "";
+    f.focus();
+  });
+
+  var idleTimer = null;
+  function armIdle() {
+    var seconds = parseInt(document.body.dataset.idleSeconds || "0", 10);
+    clearTimeout(idleTimer);
+    if (seconds > 0) idleTimer = setTimeout(function () { window.location.reload(); }, (seconds + 5) * 1000);
+  }
+  document.addEventListener("htmx:afterRequest", armIdle);
+  document.addEventListener("DOMContentLoaded", function () { armIdle(); refocus(); });
+})();

@@ -1,0 +1,38 @@
+"""Blueprints. Views parse the request, call one service and render; nothing else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g
+
+from ..domain.reasons import Reason
+from ..models import utcnow
+from ..services.lookups import timezone
+from ..services.status import KioskStatus, kiosk_status
+
+
+def register_views(app: Flask) -> None:
+    from . import account, admin, errors, office, scan
+
+    for module in (account, scan, office, admin):
+        app.register_blueprint(module.bp)
+    errors.register(app)
+
+    @app.context_processor
+    def page_context() -> dict[str, Any]:
+        return {"status": _status, "local": _local, "Reason": Reason, "now_utc": utcnow,
+                "idle_seconds": int(app.config["IDLE_MINUTES"] * 60)}
+
+
+def _status() -> KioskStatus:
+    if "kiosk_status" not in g:
+        g.kiosk_status = kiosk_status()
+    return g.kiosk_status  # type: ignore[no-any-return]
+
+
+def _local(moment: Any, fmt: str = "%a %d %b %Y, %H:%M") -> str:
+    """A UTC time as the building's clock shows it."""
+    if moment is None:
+        return "never"
+    return moment.astimezone(timezone()).strftime(fmt)  # type: ignore[no-any-return]

@@ -1,0 +1,31 @@
+"""Log in and log out."""
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+
+from ..auth import start_session
+from ..errors import LoginRefused
+from ..services.accounts import log_in
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.get("/login")
+def login():  # type: ignore[no-untyped-def]
+    return render_template("login.html", name="")
+
+
+@bp.post("/login")
+def login_post():  # type: ignore[no-untyped-def]
+    name = request.form.get("name", "")
+    try:
+        user = log_in(name, request.form.get("pin", ""))
+    except LoginRefused as exc:
+        return render_template("login.html", name=name, error=exc.message), 401
+    start_session(user)
+    return redirect(url_for("scan.page"))
+
+
+@bp.post("/logout")
+def logout():  # type: ignore[no-untyped-def]
+    session.clear()
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,35 @@
+"""Administrators manage staff logins."""
+
+from flask import Blueprint, g, request
+
+from ..auth import requires
+from ..services.accounts import all_users, create_user, update_user
+from .htmx import render
+
+bp = Blueprint("admin", __name__)
+
+
+@bp.get("/users")
+@requires("users")
+def users():  # type: ignore[no-untyped-def]
+    return render("users.html", "partials/_users.html", users=all_users())
+
+
+@bp.post("/users")
+@requires("users")
+def add_user():  # type: ignore[no-untyped-def]
+    f = request.form
+    user = create_user(f.get("name", ""), f.get("pin", ""), f.get("role", ""))
+    return render("users.html", "partials/_users.html", users=all_users(),
+                  message=f"{user.name} can now log in.")
+
+
+@bp.post("/users/<int:user_id>")
+@requires("users")
+def change_user(user_id: int):  # type: ignore[no-untyped-def]
+    f = request.form
+    active = {"yes": True, "no": False}.get(f.get("active", ""))
+    user = update_user(user_id, role=f.get("role") or None, pin=f.get("pin") or None,
+                       active=active, acting_admin_id=g.user.id)
+    return render("users.html", "partials/_users.html", users=all_users(),
+                  message=f"Saved {user.name}.")

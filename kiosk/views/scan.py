@@ -1,0 +1,53 @@
+"""The scan page: scan a proof, see the verdict, hand out the pin, void, waitlist."""
+
+from flask import Blueprint, g, redirect, request, url_for
+
+from ..auth import requires
+from ..services import hand_out_log
+from ..services.hand_out import hand_out
+from ..services.scan import check_proof
+from ..services.void import void_hand_out
+from ..services.waitlist import add_to_waitlist
+from .htmx import render
+
+bp = Blueprint("scan", __name__)
+
+
+@bp.get("/")
+def home():  # type: ignore[no-untyped-def]
+    return redirect(url_for("scan.page"))
+
+
+@bp.get("/scan")
+@requires("scan")
+def page():  # type: ignore[no-untyped-def]
+    return render("scan.html", "partials/_verdict.html", result=None)
+
+
+@bp.post("/scan")
+@requires("scan")
+def scan():  # type: ignore[no-untyped-def]
+    result = check_proof(request.form.get("payload", ""))
+    return render("scan.html", "partials/_verdict.html", result=result)
+
+
+@bp.post("/hand-out")
+@requires("hand_out")
+def hand_out_pin():  # type: ignore[no-untyped-def]
+    done = hand_out(request.form.get("payload", ""), request.form.get("nonce", ""), g.user.id)
+    return render("scan.html", "partials/_handed_out.html", done=done, oob=True)
+
+
+@bp.post("/hand-outs/<distribution_id>/void")
+@requires("void_own")
+def void(distribution_id: str):  # type: ignore[no-untyped-def]
+    void_hand_out(distribution_id, g.user.id, request.form.get("reason", ""))
+    dist = hand_out_log.get(distribution_id)
+    return render("scan.html", "partials/_voided.html", dist=dist, oob=True)
+
+
+@bp.post("/waitlist")
+@requires("waitlist")
+def waitlist():  # type: ignore[no-untyped-def]
+    entry = add_to_waitlist(request.form.get("payload", ""), g.user.id)
+    return render("scan.html", "partials/_waitlisted.html", entry=entry)

@@ -1,0 +1,1 @@
+"""Receipts: rendering (bytes) kept apart from transport (devices). Installed as kiosk.printers."""

@@ -1,0 +1,1 @@
+"""Sync with the district hub. Installed as kiosk.sync."""
