@@ -37,6 +37,11 @@ def this_building() -> Building:
     return building
 
 
+def building_name() -> str:
+    name = db.session.scalar(select(Building.name).where(Building.is_here.is_(True)))
+    return name or "(no building set up)"
+
+
 def find_award(keys: tuple[str, ...]) -> Award | None:
     """The award stored under the first of ``keys`` that the cache knows."""
     if not keys:

@@ -23,11 +23,8 @@ class KioskStatus:
 
 
 def kiosk_status() -> KioskStatus:
-    building = db.session.scalar(
-        lookups.select(lookups.Building.name).where(lookups.Building.is_here.is_(True))
-    )
     return KioskStatus(
-        building=building or "(no building set up)",
+        building=lookups.building_name(),
         stock=stock_levels(),
         receipts_waiting=receipts_waiting(db.session),
         events_waiting=waiting_count(db.session),

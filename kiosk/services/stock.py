@@ -6,13 +6,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from kiosk.sync.outbox import add_event
+
 from ..db import write_transaction
 from ..domain.stock import StockError, signed_quantity
 from ..errors import InvalidInput
 from ..extensions import db
 from ..models import Credential, StockMovement, utcnow
 from . import lookups
-from kiosk.sync.outbox import add_event
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 
+from kiosk.sync.outbox import add_event
+
 from ..db import write_transaction
 from ..domain.staff import may_void
 from ..errors import InvalidInput, NotAllowed, NotFound
 from ..models import Distribution, StaffUser, StockMovement, Void, utcnow
 from . import lookups
-from kiosk.sync.outbox import add_event
 
 
 def void_hand_out(distribution_id: str, staff_id: int, reason: str) -> Void:
