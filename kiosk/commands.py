@@ -16,7 +16,7 @@ from .services import lookups
 
 
 def register_commands(app: Flask) -> None:
-    for command in (init, verify, hand_out_cmd, serve, demo, cache, stock):
+    for command in (init, verify, hand_out_cmd, serve, demo, cache, stock, backup):
         app.cli.add_command(command)
 
 
@@ -157,6 +157,12 @@ def _serve(app: Flask, host: str, port: int, threads: int) -> None:
 
     from kiosk.printers.worker import start_worker
 
+    from .services.setup import ready_to_serve
+
+    try:
+        ready_to_serve()  # upgrades the schema in place after a software update
+    except KioskError as exc:
+        _fail(exc, 2)
     if app.config.get("PRINT_WORKER"):
         start_worker(app)
     click.echo(f"Pin Kiosk on http://{host}:{port}/  (Ctrl+C stops it)")
@@ -183,3 +189,17 @@ def demo(host: str, port: int, no_serve: bool) -> None:
         click.echo(f"    {reason:<22} {payload}")
     if not no_serve:
         _serve(current_app._get_current_object(), host, port, 8)  # type: ignore[attr-defined]
+
+
+@click.command("backup")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the copy (for example on a USB stick).")
+def backup(out: Path) -> None:
+    """Copy the kiosk's database safely while the kiosk keeps running."""
+    from .services.setup import backup_database
+
+    try:
+        size = backup_database(out)
+    except KioskError as exc:
+        _fail(exc, 2)
+    click.echo(f"Backed up {size // 1024} KB to {out}")

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Award, Person
+from ..models import Award, AwardKey, Person
 from .accounts import create_user
 from .cache_import import import_files
 from .hand_out import hand_out
@@ -124,4 +124,11 @@ def _samples() -> dict[str, str]:
         if len(samples) >= 5:
             break
     samples.setdefault("unknown_badge", "urn:uuid:00000000-0000-4000-8000-000000000000")
+    ok_alias = db.session.scalar(
+        select(AwardKey.key).where(AwardKey.award_id == samples.get("ok", ""),
+                                   AwardKey.key.like("url:%"))
+    )
+    if ok_alias:
+        samples["ok (badge link)"] = "https://" + ok_alias.removeprefix("url:")
+    samples["malformed"] = "not a badge at all"
     return samples

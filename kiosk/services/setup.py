@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 
 import flask_migrate
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from ..db import write_transaction
 from ..domain.receipts import building_code
-from ..errors import InvalidInput
+from ..errors import InvalidInput, NotFound
+from ..extensions import db
 from ..models import Building, StaffUser
 from .accounts import create_user
 from .lookups import name_key
@@ -60,3 +63,43 @@ def init_instance(building: str, admin: str, pin: str) -> InitReport:
         created_admin = True
         messages.append(f"{admin} can now log in as an administrator.")
     return InitReport(name, created_building, created_admin, messages)
+
+
+def ready_to_serve() -> str:
+    """Check that this instance was set up, and bring its schema up to date. Returns the
+    building's name."""
+    if not inspect(db.engine).has_table("alembic_version"):
+        raise NotFound(
+            "This kiosk has no database yet. Run: kiosk init --building NAME --admin NAME "
+            "--pin PIN"
+        )
+    upgrade_schema()
+    with write_transaction() as session:
+        here = session.scalar(select(Building.name).where(Building.is_here.is_(True)))
+    if here is None:
+        raise NotFound("This kiosk has no building yet. Run kiosk init first.")
+    return here
+
+
+def backup_database(out: Path) -> int:
+    """A consistent copy of the live SQLite database (the online backup API, WAL-safe)."""
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite" or not url.database:
+        raise InvalidInput("Backups are for the kiosk's own SQLite database.")
+    out = Path(out)
+    if out.exists():
+        raise InvalidInput(f"{out} already exists; choose a new file name.")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    source = sqlite3.connect(url.database)
+    target = sqlite3.connect(out)
+    try:
+        with target:
+            source.backup(target)
+        check = target.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        target.close()
+        source.close()
+    if check != "ok":
+        out.unlink(missing_ok=True)
+        raise InvalidInput(f"The copy failed its integrity check ({check}).")
+    return out.stat().st_size

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, g
 
 from ..domain.reasons import Reason
+from ..domain.staff import may_void
 from ..models import utcnow
 from ..services.lookups import timezone
 from ..services.status import KioskStatus, kiosk_status
@@ -22,6 +23,7 @@ def register_views(app: Flask) -> None:
     @app.context_processor
     def page_context() -> dict[str, Any]:
         return {"status": _status, "local": _local, "Reason": Reason, "now_utc": utcnow,
+                "can_void": _can_void,
                 "idle_seconds": int(app.config["IDLE_MINUTES"] * 60)}
 
 
@@ -29,6 +31,13 @@ def _status() -> KioskStatus:
     if "kiosk_status" not in g:
         g.kiosk_status = kiosk_status()
     return g.kiosk_status  # type: ignore[no-any-return]
+
+
+def _can_void(dist: Any) -> bool:
+    """Whether the logged-in user may void this hand-out (the service checks again)."""
+    user = g.get("user")
+    return bool(user) and dist.void is None and may_void(
+        user.role, user.id, dist.staff_user_id, dist.handed_out_at, utcnow(), timezone())
 
 
 def _local(moment: Any, fmt: str = "%a %d %b %Y, %H:%M") -> str:
