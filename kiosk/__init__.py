@@ -48,9 +48,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from . import models  # noqa: F401  (register the tables)
     from .auth import init_auth
     from .commands import register_commands
+    from .services.settings import load_settings
     from .views import register_views
 
     init_auth(app)
     register_views(app)
     register_commands(app)
+    load_settings(app)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import uuid
 from datetime import UTC, datetime
@@ -159,6 +160,8 @@ def _serve(app: Flask, host: str, port: int, threads: int) -> None:
 
     from .services.setup import ready_to_serve
 
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         ready_to_serve()  # upgrades the schema in place after a software update
     except KioskError as exc:

@@ -1,8 +1,9 @@
 """Administrators manage staff logins."""
 
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request
 
 from ..auth import requires
+from ..services import settings
 from ..services.accounts import all_users, create_user, update_user
 from .htmx import render
 
@@ -33,3 +34,18 @@ def change_user(user_id: int):  # type: ignore[no-untyped-def]
                        active=active, acting_admin_id=g.user.id)
     return render("users.html", "partials/_users.html", users=all_users(),
                   message=f"Saved {user.name}.")
+
+
+@bp.get("/settings")
+@requires("settings")
+def settings_page():  # type: ignore[no-untyped-def]
+    return render("settings.html", "partials/_settings.html", items=settings.current(),
+                  instance=current_app.instance_path)
+
+
+@bp.post("/settings")
+@requires("settings")
+def save_settings():  # type: ignore[no-untyped-def]
+    settings.save_settings(request.form.to_dict())
+    return render("settings.html", "partials/_settings.html", items=settings.current(),
+                  instance=current_app.instance_path, message="Settings saved.")
