@@ -12,6 +12,7 @@ DEFAULTS = {
     "IDLE_MINUTES": 15,
     "LOCKOUT_ATTEMPTS": 5,
     "LOCKOUT_MINUTES": 5,
+    "PIN_HASH_METHOD": "scrypt",  # werkzeug.security method for staff PINs
     "TIMEZONE": "America/New_York",
     # receipt printer: "file" writes each receipt into PRINTER_PATH (a folder or a device such as
     # /dev/usb/lp0); "none" records print jobs without printing. Issue 4 adds the rest.

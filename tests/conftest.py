@@ -23,6 +23,7 @@ def make_app(folder: Path, **config):  # type: ignore[no-untyped-def]
         "SECRET_KEY": "test-secret",
         "PRINT_WORKER": False,
         "PRINTER_PATH": str(folder / "receipts"),
+        "PIN_HASH_METHOD": "pbkdf2:sha256:1000",  # scrypt is slow on purpose; tests need speed
     }
     settings.update(config)
     return create_app(settings)

@@ -56,7 +56,7 @@ def create_user(name: str, pin: str, role: str) -> StaffUser:
         if session.scalar(select(StaffUser).where(StaffUser.name_key == name_key(name))):
             raise InvalidInput(f"There is already a staff member named {name!r}.")
         user = StaffUser(name=name, name_key=name_key(name), role=role,
-                         pin_hash=generate_password_hash(pin), active=True)
+                         pin_hash=_hash(pin), active=True)
         session.add(user)
         session.flush()
         return user
@@ -75,7 +75,7 @@ def update_user(user_id: int, *, role: str | None = None, pin: str | None = None
         if pin:
             if not valid_pin(pin):
                 raise InvalidInput("A PIN is 4 to 12 digits.")
-            user.pin_hash = generate_password_hash(pin)
+            user.pin_hash = _hash(pin)
             user.failed_pins, user.locked_until = 0, None
         if active is not None:
             user.active = active
@@ -94,6 +94,10 @@ def _check_new_user(name: str, pin: str, role: str) -> None:
         raise InvalidInput("A PIN is 4 to 12 digits.")
     if role not in ROLES:
         raise InvalidInput("Choose a role: designee, office or admin.")
+
+
+def _hash(pin: str) -> str:
+    return generate_password_hash(pin, method=current_app.config["PIN_HASH_METHOD"])
 
 
 def all_users() -> list[StaffUser]:
