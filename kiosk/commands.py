@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from .errors import KioskError, Refused
 from .services import lookups
@@ -30,6 +31,7 @@ def _fail(exc: KioskError, code: int = 1) -> None:
 @click.option("--building", required=True, help="This building's name, as the district spells it.")
 @click.option("--admin", required=True, help="Name of the first administrator.")
 @click.option("--pin", required=True, help="The administrator's PIN (4 to 12 digits).")
+@with_appcontext
 def init(building: str, admin: str, pin: str) -> None:
     """Create (or upgrade) the database, the building and the first administrator."""
     from .services.setup import init_instance
@@ -51,6 +53,7 @@ def cache() -> None:
 @cache.command("import")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
 def cache_import(files: tuple[Path, ...]) -> None:
     """Import roster and catalogue CSV files (idempotent; changed rows are applied)."""
     from .services.cache_import import count_rows, import_files
@@ -77,6 +80,7 @@ def stock() -> None:
 @click.option("--credential", required=True, help="The credential whose pin arrived.")
 @click.option("--qty", required=True, type=int, help="How many pins arrived.")
 @click.option("--note", default="", help="Packing slip number, who delivered.")
+@with_appcontext
 def stock_receive(credential: str, qty: int, note: str) -> None:
     """Record a shipment of pins."""
     from .services.stock import receive_stock
@@ -91,6 +95,7 @@ def stock_receive(credential: str, qty: int, note: str) -> None:
 @click.command("verify")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.argument("payload")
+@with_appcontext
 def verify(as_json: bool, payload: str) -> None:
     """Check a proof of badge without handing anything out. Exit 0 when ok, 1 otherwise."""
     from .services.scan import check_proof
@@ -115,6 +120,7 @@ def verify(as_json: bool, payload: str) -> None:
 @click.option("--at", "at", default=None, help="When, as ISO time (back-entry from paper).")
 @click.option("--note", default="", help="A note kept with the record.")
 @click.option("--no-receipt", is_flag=True, help="Record without printing a receipt.")
+@with_appcontext
 def hand_out_cmd(payload: str, staff: str, at: str | None, note: str, no_receipt: bool) -> None:
     """Record a hand-out exactly as the kiosk does; prints the receipt number."""
     from .services.hand_out import hand_out
@@ -148,6 +154,7 @@ def _parse_time(text: str) -> datetime:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
+@with_appcontext
 def serve(host: str, port: int, threads: int) -> None:
     """Serve the kiosk through waitress, with the print worker."""
     _serve(current_app._get_current_object(), host, port, threads)  # type: ignore[attr-defined]
@@ -176,6 +183,7 @@ def _serve(app: Flask, host: str, port: int, threads: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Seed the demo data and stop.")
+@with_appcontext
 def demo(host: str, port: int, no_serve: bool) -> None:
     """Seed a demo district (once) and serve it."""
     from .services.demo import seed_demo
@@ -197,6 +205,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 @click.command("backup")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the copy (for example on a USB stick).")
+@with_appcontext
 def backup(out: Path) -> None:
     """Copy the kiosk's database safely while the kiosk keeps running."""
     from .services.setup import backup_database

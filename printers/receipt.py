@@ -82,7 +82,9 @@ def render_receipt(data: ReceiptData, profile: ReceiptProfile) -> bytes:
     for line in wrap(data.receipt, cols // 2):
         p.text(line + "\n")
     p.set(align="center", normal_textsize=True, bold=False)
-    p.qr(data.receipt, native=profile.qr_native, size=6, center=not profile.qr_native)
+    # Centred by the justification set above (ESC a 1), not by padding the image to the
+    # profile's media width, which may be wider than the paper actually loaded.
+    p.qr(data.receipt, native=profile.qr_native, size=6)
     p.set(align="left")
     p.text("\n\nSignature: " + "_" * max(cols - 11, 4) + "\n\n")
     if profile.cut and p.profile.supports("paperFullCut"):

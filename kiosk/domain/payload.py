@@ -19,6 +19,9 @@ _UUID_RE = re.compile(rf"^{_UUID}$")
 _URN_UUID_RE = re.compile(rf"^urn:uuid:({_UUID})$", re.IGNORECASE)
 _BARE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:._~/#@+=-]{0,511}$")
 _HOST_RE = re.compile(r"^[a-z0-9.-]+(:[0-9]{1,5})?$")
+_SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+# Link schemes that are never a badge id (a bare id such as ``urn:uuid:...`` may have a colon).
+_NOT_BADGE_SCHEMES = {"javascript", "vbscript", "data", "file", "blob", "about"}
 
 # Hosted Open Badges 2.0 assertion URLs of the platforms that districts use.
 _BADGR_PATH = re.compile(r"^/public/assertions/([A-Za-z0-9_-]{4,64})(?:\.json)?/?$")
@@ -79,9 +82,12 @@ def parse_payload(raw: str | bytes) -> Proof:
     text = clean(raw)
     if any(_is_junk(ch) for ch in text):
         raise MalformedPayload("The scan has spaces or control characters inside it.")
-    lowered = text[:8].lower()
-    if lowered.startswith(("http://", "https://")):
-        return _parse_url(text)
+    scheme_match = _SCHEME_RE.match(text)
+    scheme = scheme_match.group(1).lower() if scheme_match else ""
+    if scheme in ("http", "https"):
+        return _parse_url(text)  # also a mistyped link such as http:/host, which has no host
+    if scheme in _NOT_BADGE_SCHEMES or (scheme and text[len(scheme) + 1:].startswith("//")):
+        raise MalformedPayload("That link is not a badge link.")
     return Proof(format="id", text=text, keys=id_keys(text))
 
 
@@ -117,7 +123,8 @@ def _parse_url(text: str) -> Proof:
     trimmed = path.rstrip("/") or "/"
     keys.append(f"url:{netloc}{trimmed}")
     email = None
-    query = parse_qs(parts.query, keep_blank_values=False)
+    # An email never has a space, so a raw "+" (alice+pins@...) is a plus, not a space.
+    query = parse_qs(parts.query.replace("+", "%2B"), keep_blank_values=False)
     emails = query.get("identity__email") or query.get("identity_email")
     if emails:
         email = emails[0].strip() or None
