@@ -60,6 +60,13 @@ def start_session(user: StaffUser) -> None:
     session["seen"] = utcnow().isoformat()
 
 
+def keep_session(user: StaffUser) -> None:
+    """After a change to the logged-in user's own login (a new PIN), this session goes on while
+    every other session of that user ends."""
+    if g.get("user") is not None and g.user.id == user.id:
+        session["pin_tag"] = user.pin_hash[-12:]
+
+
 def requires(action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Only a logged-in user whose role allows ``action`` reaches the view."""
 

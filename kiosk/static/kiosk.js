@@ -6,11 +6,12 @@
 (function () {
   "use strict";
   var SILENCE_MS = 100;     // a scanner that sends no terminator goes quiet this long
-  var SCANNER_GAP_MS = 35;  // keys closer together than this come from a scanner, not a hand
-  var MIN_BURST = 6;        // this many fast keys in a row make a scan
+  var SCANNER_GAP_MS = 35;  // keys closer together than this on average come from a scanner
+  var PAUSE_MS = 500;       // a pause this long starts a new run of keys
+  var MIN_BURST = 6;        // a scan is at least this many keys
 
   function field() { return document.getElementById("payload"); }
-  var silenceTimer = null, lastInput = 0, burst = 0;
+  var silenceTimer = null, lastInput = 0, burst = 0, burstStart = 0;
 
   function submitScan() {
     clearTimeout(silenceTimer);
@@ -35,7 +36,7 @@
     if (e.key === "Enter") {
       e.preventDefault();
       if (f.value.trim()) submitScan(); else handOut();
-    } else if (e.key === "Tab" && f.value.trim() && burst >= MIN_BURST) {
+    } else if (e.key === "Tab" && f.value.trim() && isScanner()) {
       e.preventDefault();  // scanners configured to end with Tab
       submitScan();
     }
@@ -45,11 +46,18 @@
     var f = field();
     if (!f || e.target !== f) return;
     var now = performance.now();
-    burst = now - lastInput < SCANNER_GAP_MS ? burst + 1 : 1;
+    if (burst === 0 || now - lastInput > PAUSE_MS) { burst = 0; burstStart = now; }
+    burst += 1;
     lastInput = now;
     clearTimeout(silenceTimer);
-    if (burst >= MIN_BURST) silenceTimer = setTimeout(submitScan, SILENCE_MS);
+    if (isScanner()) silenceTimer = setTimeout(submitScan, SILENCE_MS);
   });
+
+  // A scanner by the average pace of the run, so that one late key (a busy PC) does not turn a
+  // scan into typing and leave it unsent.
+  function isScanner() {
+    return burst >= MIN_BURST && (lastInput - burstStart) / (burst - 1) < SCANNER_GAP_MS;
+  }
 
   function refocus() {
     var f = field();
@@ -61,6 +69,12 @@
   });
   document.addEventListener("click", function () { setTimeout(refocus, 0); });
   window.addEventListener("focus", refocus);
+
+  // A new request clears the error of the last one (errors land in #messages).
+  document.addEventListener("htmx:beforeRequest", function () {
+    var messages = document.getElementById("messages");
+    if (messages) messages.textContent = "";
+  });
 
   document.addEventListener("htmx:afterSettle", function () {
     var f = field();

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, current_app, g, request
 
-from ..auth import requires
+from ..auth import keep_session, requires
 from ..services import settings
 from ..services.accounts import all_users, create_user, update_user
 from .htmx import render
@@ -32,6 +32,7 @@ def change_user(user_id: int):  # type: ignore[no-untyped-def]
     active = {"yes": True, "no": False}.get(f.get("active", ""))
     user = update_user(user_id, role=f.get("role") or None, pin=f.get("pin") or None,
                        active=active, acting_admin_id=g.user.id)
+    keep_session(user)
     return render("users.html", "partials/_users.html", users=all_users(),
                   message=f"Saved {user.name}.")
 

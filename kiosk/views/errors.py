@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g
+from flask import Flask, g, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..errors import KioskError, Refused
 from ..extensions import db
-from .htmx import render
+from .htmx import render, wants_fragment
 
 log = logging.getLogger(__name__)
 
@@ -44,5 +44,12 @@ def register(app: Flask) -> None:
 
 
 def _error(status: int, title: str, message: str):  # type: ignore[no-untyped-def]
-    return render("error.html", "partials/_error.html", status=status, title=title,
-                  message=message, signed_in=g.get("user") is not None)
+    # ``status`` is the response's; the template gets ``code`` (``status`` there is the badges')
+    response = render("error.html", "partials/_error.html", status=status, code=status,
+                      title=title, message=message, signed_in=g.get("user") is not None)
+    if wants_fragment() and request.headers.get("HX-Target") != "verdict":
+        # On the scan page an error takes the verdict's place; elsewhere it shows above the
+        # panel, which keeps what the person typed.
+        response.headers["HX-Retarget"] = "#messages"
+        response.headers["HX-Reswap"] = "innerHTML"
+    return response

@@ -1,0 +1,136 @@
+"""Real-browser tests: Debian's Chromium driven through Playwright, against the app served by
+waitress on a free loopback port.
+
+Without Chromium or Playwright the tests are skipped on a developer's machine, and fail on CI
+(``CI=true``), where a skipped browser test would hide a broken kiosk."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+
+def missing() -> str | None:
+    """Why the browser tests cannot run here, or None."""
+    if not Path(CHROMIUM).exists():
+        return "Debian chromium not installed: apt-get install chromium"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright not installed: pip install -e '.[test]'"
+    return None
+
+
+def on_ci() -> bool:
+    return os.environ.get("CI") == "true"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    """On CI a browser test without a browser FAILS (the fixtures let it reach this point)."""
+    if item.get_closest_marker("browser") is None:
+        return
+    problem = missing()
+    if problem and on_ci():
+        pytest.fail(f"{problem} (CI=true: the browser tests must run on CI)", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    problem = missing()
+    if problem:
+        if on_ci():
+            yield None  # pytest_runtest_call fails the test
+            return
+        pytest.skip(problem)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class LiveServer:
+    """The ``app`` fixture served by waitress in a background thread."""
+
+    def __init__(self, app: Flask):
+        from waitress import create_server
+
+        self.app = app
+        self.server = create_server(app, host="127.0.0.1", port=0, threads=4)
+        self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        self.thread = threading.Thread(target=self.server.run, name="waitress", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        # Close the listener and every open connection: the loop ends when its map is empty.
+        logging.getLogger("waitress").setLevel(logging.CRITICAL)
+        self.server.close()
+        while self.server._map:
+            for channel in list(self.server._map.values()):
+                channel.handle_close()
+        self.server.task_dispatcher.shutdown()
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(app: Flask, browser: Any) -> Iterator[LiveServer | None]:
+    if browser is None:
+        yield None
+        return
+    server = LiveServer(app)
+    yield server
+    server.stop()
+
+
+# Error statuses on pages and HTMX requests are answers the tests ask for (a refused login, a
+# 409 verdict); on a script, stylesheet or image they are a broken kiosk.
+_PAGES = {"document", "xhr", "fetch"}
+
+
+def _expected_http_error(text: str) -> bool:
+    return text.startswith(("Failed to load resource: the server responded with a status of 4",
+                            "Response Status Error Code 4"))  # htmx reports a 4xx it swaps
+
+
+@pytest.fixture
+def new_page(browser: Any, live_server: LiveServer | None) -> Iterator[Callable[..., Any]]:
+    """Open a page in a fresh browser context (its own cookies): ``new_page(**context_options)``.
+    Errors in the page's console (a CSP violation, a script error) fail the test."""
+    contexts = []
+    problems: list[str] = []
+
+    def open_page(**options: Any) -> Any:
+        assert live_server is not None
+        options.setdefault("viewport", {"width": 1280, "height": 900})
+        context = browser.new_context(base_url=live_server.url, **options)
+        contexts.append(context)
+        context.on("weberror", lambda err: problems.append(f"page error: {err.error}"))
+        context.on("console", lambda msg: problems.append(f"console: {msg.text}")
+                   if msg.type == "error" and not _expected_http_error(msg.text) else None)
+        context.on("response", lambda r: problems.append(f"{r.status} for {r.url}")
+                   if r.status >= 400 and r.request.resource_type not in _PAGES else None)
+        context.on("requestfailed", lambda r: problems.append(f"{r.failure}: {r.url}")
+                   if r.resource_type not in _PAGES and r.failure != "net::ERR_ABORTED"
+                   else None)  # a navigation cancels the favicon: that is no fault
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert problems == [], problems
