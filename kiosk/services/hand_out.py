@@ -73,7 +73,11 @@ def hand_out(
         earlier = db.session.get(Distribution, nonce)
         if earlier is not None:
             return _repeat(earlier, payload, at)
-        raise Refused(check_proof(payload, now=at)) from None
+        now_says = check_proof(payload, now=at)
+        if now_says.ok:  # refused for another reason (a receipt number taken): nothing written
+            raise InvalidInput("The kiosk was busy and recorded nothing. Press Enter again.") \
+                from None
+        raise Refused(now_says) from None
 
 
 def _record(session, result, nonce, staff_id, at, now, note, source) -> Distribution:  # type: ignore[no-untyped-def]

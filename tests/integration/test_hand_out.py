@@ -235,3 +235,18 @@ def test_stock_goes_down_by_one_per_pin(ctx, staff):
     hand_out(f.BOB_TRAUMA, nonce(), staff["designee"])
     assert on_hand(f.TRAUMA) == f.STOCK[f.TRAUMA] - 2
     assert on_hand(f.BALANCE) == f.STOCK[f.BALANCE]
+
+
+def test_a_clash_that_is_not_the_pin_race_asks_to_try_again_and_writes_nothing(ctx, monkeypatch):
+    """If the database refuses for another reason (say a receipt number already taken), the
+    person is told nothing was recorded, never shown a green verdict as a refusal."""
+
+    def clash(*args, **kwargs):
+        raise IntegrityError("INSERT INTO distribution", {}, Exception("UNIQUE receipt_no"))
+
+    before = snapshot()
+    monkeypatch.setattr(hand_out_module, "_record", clash)
+    with pytest.raises(InvalidInput, match="recorded nothing"):
+        hand_out(f.ALICE_TRAUMA, nonce(), f.staff_id("designee"))
+    assert snapshot() == before
+    assert check_proof(f.ALICE_TRAUMA).reason is Reason.OK
