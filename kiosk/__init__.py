@@ -12,9 +12,10 @@ from .config import DEFAULTS, instance_path_from_env, secret_key
 from .db import configure_sqlite
 from .extensions import csrf, db, migrate
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES = PROJECT_ROOT / "templates"
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+HERE = Path(__file__).resolve().parent
+# templates/ sits beside kiosk/ in a checkout (and an editable install); a wheel puts it inside.
+TEMPLATES = next(p for p in (HERE.parent / "templates", HERE / "templates") if p.is_dir())
+MIGRATIONS = HERE / "migrations"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
