@@ -165,6 +165,7 @@ def _serve(app: Flask, host: str, port: int, threads: int) -> None:
 
     from kiosk.printers.worker import start_worker
 
+    from .db import start_checkpointer
     from .services.setup import ready_to_serve
 
     logging.basicConfig(level=logging.INFO,
@@ -175,6 +176,8 @@ def _serve(app: Flask, host: str, port: int, threads: int) -> None:
         _fail(exc, 2)
     if app.config.get("PRINT_WORKER"):
         start_worker(app)
+    with app.app_context():
+        start_checkpointer(app)
     click.echo(f"Pin Kiosk on http://{host}:{port}/  (Ctrl+C stops it)")
     waitress.serve(app, host=host, port=port, threads=threads, ident="pin-kiosk")
 

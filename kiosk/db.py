@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from .errors import KioskError
 from .extensions import db
+
+log = logging.getLogger(__name__)
+
+# Writers in this process queue here, and wake the moment the writer before them is done.
+# SQLite's own busy handler (for other processes, such as a CLI command) sleeps 1, 2, 5, 10 ms...
+# between tries, which a hand-out should not pay when the print worker holds the lock.
+_WRITER = threading.Lock()
+WRITER_WAIT_SECONDS = 15
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -26,6 +38,9 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=15000")
+        # `kiosk serve` checkpoints in a background thread (see start_checkpointer), so that no
+        # request pays for copying the WAL into the database; this is the safety net (~40 MB).
+        cursor.execute("PRAGMA wal_autocheckpoint=10000")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -46,10 +61,34 @@ def write_transaction() -> Iterator[Session]:
     session = db.session()  # the request's real Session behind the scoped proxy
     if session.in_transaction():
         session.rollback()  # drop a read snapshot left open by earlier reads in this request
-    session.connection(execution_options={"kiosk_write": True})
+    if not _WRITER.acquire(timeout=WRITER_WAIT_SECONDS):
+        raise KioskError("The kiosk is busy. Nothing was recorded; try again in a moment.")
     try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        session.connection(execution_options={"kiosk_write": True})
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    finally:
+        _WRITER.release()
+
+
+def start_checkpointer(app: Flask, interval: float = 1.0) -> threading.Event:
+    """Copy the WAL into the database file in the background every ``interval`` seconds
+    (PASSIVE: never blocks a reader or a writer). Set the returned event to stop."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(interval):
+            try:
+                with app.app_context():
+                    with db.engine.connect() as conn:
+                        conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            except Exception:  # the next round tries again; SQLite's own checkpoint remains
+                log.exception("background checkpoint failed")
+
+    if db.engine.dialect.name == "sqlite":
+        threading.Thread(target=loop, name="wal-checkpoint", daemon=True).start()
+    return stop

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -177,6 +178,40 @@ class StockMovement(db.Model):
 
     credential: Mapped[Credential] = relationship()
     staff: Mapped[StaffUser | None] = relationship()
+
+
+class StockOnHand(db.Model):
+    """The running sum of the ledger per credential, kept by the database itself (a trigger on
+    every new ledger row, in the same transaction), so reading stock never sums history."""
+
+    __tablename__ = "stock_on_hand"
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id"), primary_key=True)
+    on_hand: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# History the kiosk never changes, enforced by the database: the ledger, hand-outs and voids
+# are append-only, and on-hand stock follows the ledger. The same SQL is in migration 0002.
+LEDGER_TRIGGERS = (
+    """CREATE TRIGGER stock_on_hand_follows_ledger AFTER INSERT ON stock_movement
+    BEGIN
+        INSERT INTO stock_on_hand (credential_id, on_hand) VALUES (NEW.credential_id, NEW.qty)
+        ON CONFLICT (credential_id) DO UPDATE SET on_hand = on_hand + excluded.on_hand;
+    END""",
+    *(
+        f"""CREATE TRIGGER {table}_is_append_only_{verb.lower()} BEFORE {verb} ON {table}
+        BEGIN SELECT RAISE(ABORT, '{table} is append-only history'); END"""
+        for table in ("stock_movement", "distribution", "void")
+        for verb in ("UPDATE", "DELETE")
+    ),
+)
+
+
+@event.listens_for(db.metadata, "after_create")
+def _create_ledger_triggers(target, connection, **kw):  # type: ignore[no-untyped-def]
+    """For ``create_all`` (tests); the field gets the same triggers from the migration."""
+    if connection.dialect.name == "sqlite":
+        for statement in LEDGER_TRIGGERS:
+            connection.exec_driver_sql(statement)
 
 
 class WaitlistEntry(db.Model):

@@ -6,7 +6,10 @@ import textwrap
 import unicodedata
 from dataclasses import dataclass
 
+import qrcode
+import qrcode.constants
 from escpos.printer import Dummy
+from PIL import Image
 
 # Font A columns on common paper widths.
 COLUMNS = {58: 32, 80: 48}
@@ -54,6 +57,17 @@ def wrap(text: str, width: int) -> list[str]:
     return textwrap.wrap(ascii_safe(text), width=width, break_long_words=True) or [""]
 
 
+def qr_image(content: str) -> Image.Image:
+    """The QR code as a black-and-white image, 6 dots a module, with the standard 4-module quiet
+    zone. The mask is fixed: trying all eight (the library's default) costs more time than the
+    whole rest of the receipt, and any mask reads fine from a thermal print."""
+    code = qrcode.QRCode(version=None, error_correction=qrcode.constants.ERROR_CORRECT_M,
+                         box_size=6, border=4, mask_pattern=2)
+    code.add_data(content)
+    code.make(fit=True)
+    return code.make_image().get_image().convert("1")
+
+
 def render_receipt(data: ReceiptData, profile: ReceiptProfile) -> bytes:
     p = Dummy(profile=profile.escpos_profile)
     cols = profile.columns
@@ -82,9 +96,14 @@ def render_receipt(data: ReceiptData, profile: ReceiptProfile) -> bytes:
     for line in wrap(data.receipt, cols // 2):
         p.text(line + "\n")
     p.set(align="center", normal_textsize=True, bold=False)
-    # Centred by the justification set above (ESC a 1), not by padding the image to the
-    # profile's media width, which may be wider than the paper actually loaded.
-    p.qr(data.receipt, native=profile.qr_native, size=6)
+    if profile.qr_native:
+        p.qr(data.receipt, native=True, size=6)
+    else:
+        # Centred by the justification set above (ESC a 1), not by padding the image to the
+        # profile's media width, which may be wider than the paper actually loaded.
+        p.text("\n")
+        p.image(qr_image(data.receipt), center=False)
+        p.text("\n")
     p.set(align="left")
     p.text("\n\nSignature: " + "_" * max(cols - 11, 4) + "\n\n")
     if profile.cut and p.profile.supports("paperFullCut"):

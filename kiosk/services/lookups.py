@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..domain.eligibility import AwardFacts, PriorHandOut
 from ..errors import InvalidInput, NotFound
@@ -19,7 +19,7 @@ from ..models import (
     Distribution,
     Setting,
     StaffUser,
-    StockMovement,
+    StockOnHand,
     Void,
 )
 
@@ -98,10 +98,9 @@ def prior_facts(dist: Distribution) -> PriorHandOut:
 
 
 def on_hand(credential_id: int) -> int:
+    """Pins of this credential on the shelf: the ledger's sum, kept current by the database."""
     total = db.session.scalar(
-        select(func.coalesce(func.sum(StockMovement.qty), 0)).where(
-            StockMovement.credential_id == credential_id
-        )
+        select(StockOnHand.on_hand).where(StockOnHand.credential_id == credential_id)
     )
     return int(total or 0)
 

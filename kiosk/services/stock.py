@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from kiosk.sync.outbox import add_event
 
@@ -12,7 +12,7 @@ from ..db import write_transaction
 from ..domain.stock import StockError, signed_quantity
 from ..errors import InvalidInput
 from ..extensions import db
-from ..models import Credential, StockMovement, utcnow
+from ..models import Credential, StockMovement, StockOnHand, utcnow
 from . import lookups
 
 
@@ -49,13 +49,7 @@ def receive_stock(credential: str, qty: int, staff_id: int | None, note: str = "
 
 def stock_levels() -> list[StockLevel]:
     """On hand for every pin in the catalogue, oldest credential first."""
-    totals = dict(
-        db.session.execute(
-            select(StockMovement.credential_id, func.sum(StockMovement.qty)).group_by(
-                StockMovement.credential_id
-            )
-        ).all()
-    )
+    totals = dict(db.session.execute(select(StockOnHand.credential_id, StockOnHand.on_hand)).all())
     pins = db.session.scalars(
         select(Credential).where(Credential.has_pin.is_(True))
         .order_by(Credential.released_on, Credential.id)

@@ -21,6 +21,7 @@ def give(payload: str, staff_id: int) -> str:
 
 def jobs() -> list[PrintJob]:
     db.session.rollback()  # end this session's read snapshot: the worker used its own
+    db.session.expire_all()  # and forget what this session last saw (no expiry on commit)
     return list(db.session.scalars(select(PrintJob).order_by(PrintJob.id)))
 
 

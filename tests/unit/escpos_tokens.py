@@ -57,10 +57,19 @@ class Command:
 
 @dataclass(frozen=True)
 class Raster:
-    """A GS v 0 raster image: its width in dots and height in rows."""
+    """A GS v 0 raster image: its width in dots, height in rows, and the packed bits (1 = a
+    printed dot, most significant bit first, each row padded to whole bytes)."""
 
     width_dots: int
     height: int
+    bits: bytes = b""
+
+    def to_image(self):  # type: ignore[no-untyped-def]
+        """The image as the paper shows it: black dots on white (a PIL image)."""
+        from PIL import Image, ImageOps
+
+        printed = Image.frombytes("1", (self.width_dots, self.height), self.bits)
+        return ImageOps.expand(ImageOps.invert(printed.convert("L")), border=24, fill=255)
 
 
 @dataclass
@@ -138,7 +147,8 @@ def parse(data: bytes) -> Parsed:
                     raise ValueError(f"unknown command GS v {data[i + 2]:#04x} at byte {i}")
                 width_bytes = _u16(data[i + 4], data[i + 5])
                 rows = _u16(data[i + 6], data[i + 7])
-                out.rasters.append(Raster(width_bytes * 8, rows))
+                bits = bytes(data[i + 8 : i + 8 + width_bytes * rows])
+                out.rasters.append(Raster(width_bytes * 8, rows, bits))
                 length = 8 + width_bytes * rows
             elif op == ord("("):  # GS ( fn pL pH, then pL+pH*256 bytes (QR codes, graphics)
                 need(5)

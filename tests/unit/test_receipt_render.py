@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import escpos.capabilities
 import pytest
+import zxingcpp
 
 from kiosk.printers.receipt import ReceiptData, ReceiptProfile, render_receipt
 from tests.unit.escpos_tokens import parse
@@ -141,3 +142,11 @@ def test_the_qr_image_fits_58_mm_paper_even_with_an_80_mm_profile():
     profile = ReceiptProfile(escpos_profile="TM-T88III", paper_mm=58, columns=32)
     rasters = parse(render_receipt(DATA, profile)).rasters
     assert rasters and max(r.width_dots for r in rasters) <= 384
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+def test_the_printed_qr_code_reads_back_as_the_receipt_number(name):
+    """Decode the QR code from the raster bytes exactly as the printer would print them."""
+    rasters = parse(render_receipt(DATA, PROFILES[name])).rasters
+    decoded = [r.text for raster in rasters for r in zxingcpp.read_barcodes(raster.to_image())]
+    assert decoded == [DATA.receipt]
