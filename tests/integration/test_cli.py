@@ -19,6 +19,7 @@ from kiosk.models import (
     StaffUser,
     StockMovement,
 )
+from kiosk.services.demo import seed_demo
 from kiosk.services.scan import check_proof
 from tests import factories as f
 from tests.integration.conftest import on_hand
@@ -270,6 +271,14 @@ def test_demo_seeds_once_in_the_instance_folder_from_the_environment(tmp_path, m
         assert "already seeded" in second.stdout
         with app.app_context():
             assert _demo_counts() == counts
+            # every sample payload the console suggests gets the verdict it is labelled with,
+            # and the two "ok" samples are different awards (trying one must not spend the other)
+            samples = seed_demo().samples
+            for label, payload in samples.items():
+                assert check_proof(payload).reason.value == label.split(" (")[0], label
+            ok_award = check_proof(samples["ok"]).award
+            link_award = check_proof(samples["ok (badge link)"]).award
+            assert ok_award and link_award and ok_award.award_id != link_award.award_id
     finally:
         with app.app_context():
             db.session.remove()
