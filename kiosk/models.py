@@ -173,9 +173,6 @@ class StockMovement(db.Model):
     distribution_id: Mapped[str | None] = mapped_column(ForeignKey("distribution.id"))
     note: Mapped[str] = mapped_column(Text, default="")
 
-    # covering index: on-hand is an index-only sum
-    __table_args__ = (Index("ix_stock_movement_credential_qty", "credential_id", "qty"),)
-
     credential: Mapped[Credential] = relationship()
     staff: Mapped[StaffUser | None] = relationship()
 

@@ -12,7 +12,8 @@ import threading
 from datetime import timedelta
 
 from flask import Flask
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
 
 from kiosk.db import write_transaction
 from kiosk.extensions import db
@@ -92,9 +93,8 @@ def start_worker(app: Flask, interval: float = 1.0) -> threading.Event:
     return stop
 
 
-def waiting(session) -> int:  # type: ignore[no-untyped-def]
-    from sqlalchemy import func
-
+def waiting(session: Session) -> int:
+    """Receipts not printed yet, including any a person has to look at."""
     return int(session.scalar(
         select(func.count()).where(PrintJob.status.in_(("pending", "sending", "uncertain")))
     ) or 0)

@@ -1,4 +1,5 @@
-"""On-hand stock kept beside the ledger by a trigger; append-only history enforced by triggers
+"""On-hand stock kept beside the ledger by a trigger; append-only history enforced by triggers;
+the ledger's covering index for sums dropped
 
 Revision ID: 0002
 Revises: 0001
@@ -18,6 +19,9 @@ HISTORY = ("stock_movement", "distribution", "void")
 
 
 def upgrade():
+    # on-hand is no longer summed from the ledger, so its covering index has no reader left
+    with op.batch_alter_table('stock_movement', schema=None) as batch_op:
+        batch_op.drop_index('ix_stock_movement_credential_qty')
     op.create_table(
         'stock_on_hand',
         sa.Column('credential_id', sa.Integer(), nullable=False),
@@ -50,3 +54,5 @@ def downgrade():
             op.execute(f"DROP TRIGGER IF EXISTS {table}_is_append_only_{verb}")
     op.execute("DROP TRIGGER IF EXISTS stock_on_hand_follows_ledger")
     op.drop_table('stock_on_hand')
+    with op.batch_alter_table('stock_movement', schema=None) as batch_op:
+        batch_op.create_index('ix_stock_movement_credential_qty', ['credential_id', 'qty'])
