@@ -177,7 +177,7 @@ def _serve(app: Flask, host: str, port: int, threads: int) -> None:
     if app.config.get("PRINT_WORKER"):
         start_worker(app)
     with app.app_context():
-        start_checkpointer(app)
+        start_checkpointer(app, float(app.config["CHECKPOINT_SECONDS"]))
     click.echo(f"Pin Kiosk on http://{host}:{port}/  (Ctrl+C stops it)")
     waitress.serve(app, host=host, port=port, threads=threads, ident="pin-kiosk")
 

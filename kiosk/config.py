@@ -22,6 +22,7 @@ DEFAULTS = {
     "PAPER_MM": 80,
     "RECEIPT_NAMES": "full",  # or "initials"
     "PRINT_WORKER": True,  # run the print worker thread under `kiosk serve`
+    "CHECKPOINT_SECONDS": 1.0,  # how often `kiosk serve` copies the WAL into the database
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Strict",
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session; idle logout ends it

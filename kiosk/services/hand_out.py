@@ -20,7 +20,10 @@ from ..domain.staff import initials
 from ..errors import InvalidInput, Refused
 from ..extensions import db
 from ..models import (
+    Award,
+    Credential,
     Distribution,
+    Person,
     PrintJob,
     StaffUser,
     StockMovement,
@@ -94,11 +97,13 @@ def _record(session, result, nonce, staff_id, at, now, note, source) -> Distribu
     receipt_no = (session.scalar(select(func.max(Distribution.receipt_no))) or 0) + 1
     dist = Distribution(
         id=nonce,
-        award_id=result.award.award_id,
-        person_id=result.person_id,
-        credential_id=result.credential_id,
-        building_id=building.id,
-        staff_user_id=staff.id,
+        # the award, its person and its credential are already in the session (the check just
+        # loaded them): linking the objects saves reloading them to print the receipt
+        award=session.get(Award, result.award.award_id),
+        person=session.get(Person, result.person_id),
+        credential=session.get(Credential, result.credential_id),
+        building=building,
+        staff=staff,
         handed_out_at=at,
         recorded_at=now,
         receipt_no=receipt_no,
