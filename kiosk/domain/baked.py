@@ -36,6 +36,7 @@ from xml.etree import ElementTree as ET
 from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
 from defusedxml.ElementTree import fromstring as _safe_fromstring  # type: ignore[import-untyped]
 
+from kiosk.domain.inflate import InflateError, inflate_capped
 from kiosk.domain.payload import MalformedPayload
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
@@ -161,17 +162,18 @@ def _read_legacy_text(body: bytes) -> BakedProof | None:
     return BakedProof("baked-png", "ob2", _badge_text(raw))
 
 
+_INFLATE_PROBLEMS = {
+    "damaged": "The badge data in the PNG image is damaged.",
+    "too_large": "The badge data in the PNG image is far too large.",
+    "truncated": "The badge data in the PNG image is cut short.",
+}
+
+
 def _inflate(raw: bytes) -> bytes:
-    inflater = zlib.decompressobj()
     try:
-        out = inflater.decompress(raw, MAX_TEXT_BYTES + 1)
-    except zlib.error:
-        raise MalformedPayload("The badge data in the PNG image is damaged.") from None
-    if len(out) > MAX_TEXT_BYTES or inflater.unconsumed_tail:
-        raise MalformedPayload("The badge data in the PNG image is far too large.")
-    if not inflater.eof:
-        raise MalformedPayload("The badge data in the PNG image is cut short.")
-    return out
+        return inflate_capped(raw, MAX_TEXT_BYTES)
+    except InflateError as exc:
+        raise MalformedPayload(_INFLATE_PROBLEMS[exc.problem]) from None
 
 
 def _badge_text(raw: bytes) -> str:

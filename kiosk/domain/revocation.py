@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Mapping
 
+from kiosk.domain.inflate import InflateError, inflate_capped
 from kiosk.domain.keys import b64url_decode
 from kiosk.domain.proof_errors import MalformedProof
 
@@ -75,6 +75,13 @@ def ob3_revoked(list_doc: Mapping[str, object], credential_id: str) -> str | Non
     return None
 
 
+_INFLATE_PROBLEMS = {
+    "damaged": "encodedList does not decompress",
+    "too_large": "status list too large",
+    "truncated": "encodedList is truncated",
+}
+
+
 def decode_status_list(encoded_list: str) -> bytes:
     """The uncompressed bitstring of a Bitstring Status List ``encodedList``.
 
@@ -92,18 +99,10 @@ def decode_status_list(encoded_list: str) -> bytes:
     compressed = b64url_decode(text)
     if compressed[:2] != b"\x1f\x8b":
         raise MalformedProof("encodedList is not GZIP data")
-    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     try:
-        bits = inflater.decompress(compressed, MAX_STATUS_LIST_BYTES + 1)
-        if len(bits) > MAX_STATUS_LIST_BYTES or inflater.unconsumed_tail:
-            raise MalformedProof("status list too large")
-        bits += inflater.flush()
-    except zlib.error as exc:
-        raise MalformedProof("encodedList does not decompress") from exc
-    if not inflater.eof:
-        raise MalformedProof("encodedList is truncated")
-    if len(bits) > MAX_STATUS_LIST_BYTES:
-        raise MalformedProof("status list too large")
+        bits = inflate_capped(compressed, MAX_STATUS_LIST_BYTES, gzip=True)
+    except InflateError as exc:
+        raise MalformedProof(_INFLATE_PROBLEMS[exc.problem]) from None
     if len(bits) * 8 < MIN_STATUS_LIST_BITS:
         raise MalformedProof("status list shorter than 131,072 entries")
     return bits
