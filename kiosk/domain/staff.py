@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 ROLES = ("designee", "office", "admin")
-ROLE_LABELS = {"designee": "Designee", "office": "Office staff", "admin": "Administrator"}
 
 # What each role may do; each role also has every right of the roles before it.
 _RIGHTS = {
