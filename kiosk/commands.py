@@ -18,7 +18,9 @@ from .services import lookups
 
 
 def register_commands(app: Flask) -> None:
-    for command in (init, verify, hand_out_cmd, serve, demo, cache, stock, backup):
+    from .slip_commands import keys, slips
+
+    for command in (init, verify, hand_out_cmd, serve, demo, cache, stock, backup, keys, slips):
         app.cli.add_command(command)
 
 
@@ -94,21 +96,31 @@ def stock_receive(credential: str, qty: int, note: str) -> None:
 
 @click.command("verify")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.argument("payload")
+@click.option("--image", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A baked badge image (PNG or SVG) instead of a payload.")
+@click.argument("payload", required=False)
 @with_appcontext
-def verify(as_json: bool, payload: str) -> None:
-    """Check a proof of badge without handing anything out. Exit 0 when ok, 1 otherwise."""
-    from .services.scan import check_proof
+def verify(as_json: bool, image: Path | None, payload: str | None) -> None:
+    """Check a proof of badge without handing anything out. Exit 0 when ok, 1 otherwise.
 
-    result = check_proof(payload)
+    PAYLOAD is what a scanner would type: a badge link, a badge id, a signed badge (JWS or
+    VC-JWT) or a district proof slip."""
+    from .services.scan import check_image, check_proof
+
+    if (image is None) == (payload is None):
+        raise click.UsageError("Give either a PAYLOAD or --image FILE.")
+    result = check_image(image.read_bytes()) if image else check_proof(payload or "")
+    data = result.as_json()
     if as_json:
-        click.echo(json.dumps(result.as_json(), indent=2))
+        click.echo(json.dumps(data, indent=2))
     else:
-        data = result.as_json()
         click.echo(f"{result.reason.value}: {result.reason.headline}")
-        for key in ("person", "credential", "pin", "award_id", "format", "checked_against"):
+        for key in ("person", "credential", "pin", "award_id"):
             if data.get(key) is not None:
                 click.echo(f"  {key}: {data[key]}")
+        for key, value in data["checked"].items():
+            if value is not None:
+                click.echo(f"  {key}: {value}")
         if result.detail:
             click.echo(f"  detail: {result.detail}")
     sys.exit(0 if result.ok else 1)

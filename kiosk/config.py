@@ -23,6 +23,8 @@ DEFAULTS = {
     "RECEIPT_NAMES": "full",  # or "initials"
     "PRINT_WORKER": True,  # run the print worker thread under `kiosk serve`
     "CHECKPOINT_SECONDS": 1.0,  # how often `kiosk serve` copies the WAL into the database
+    # a badge image is at most 10 MB (kiosk.domain.baked); the form around it adds a little
+    "MAX_CONTENT_LENGTH": 11 * 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Strict",
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session; idle logout ends it

@@ -273,3 +273,7 @@ class Setting(db.Model):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+# The issuer, key, badge class and revocation list tables (the badge cache's trust part).
+from .models_issuers import BadgeClass, Issuer, IssuerKey, RevocationList  # noqa: E402,F401

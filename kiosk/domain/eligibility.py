@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from .facts import Recipient
 from .payload import Proof
 from .reasons import Reason
+from .recipient import identity_matches
 
 
 @dataclass(frozen=True)
@@ -43,22 +45,31 @@ def decide(
     prior: PriorHandOut | None,
     on_hand: int | None,
     today: date,
+    now: datetime | None = None,
 ) -> Reason:
     """The verdict for a proof, checked in the order a principal would want to hear it.
 
     Problems with the badge itself come first (a revoked badge matters more than a pin already
     given), then whether this credential has a pin, then whether this person already has it, and
-    last whether there is stock.
+    last whether there is stock. A signed proof adds what its signature vouches for: the
+    issuer's revocation list, its own validity dates and its recipient.
     """
     if award is None:
         return Reason.UNKNOWN_BADGE
-    if award.revoked:
+    signed = proof.signed
+    if award.revoked or (signed is not None and signed.revoked is not None):
         return Reason.REVOKED
     if award.expires_on is not None and award.expires_on < today:
         return Reason.EXPIRED
+    if signed and now and signed.valid_until is not None and signed.valid_until < now:
+        return Reason.EXPIRED
     if award.issued_on is not None and award.issued_on > today:
         return Reason.NOT_YET_VALID
+    if signed and now and signed.valid_from is not None and signed.valid_from > now:
+        return Reason.NOT_YET_VALID
     if proof.recipient_email and not same_email(proof.recipient_email, award.person_email):
+        return Reason.RECIPIENT_MISMATCH
+    if signed and signed.recipient and not recipient_is(signed.recipient, award.person_email):
         return Reason.RECIPIENT_MISMATCH
     if not award.has_pin:
         return Reason.NO_PIN_FOR_CREDENTIAL
@@ -71,3 +82,16 @@ def decide(
 
 def same_email(a: str, b: str) -> bool:
     return a.strip().casefold() == b.strip().casefold()
+
+
+def recipient_is(recipient: Recipient, email: str) -> bool:
+    """Whether a badge's recipient is the roster person with this email.
+
+    Only an email identity can be compared with the roster; a badge that names its recipient
+    another way (a URL, a student id) is tied to the person by its award id alone.
+    """
+    if recipient.type and not recipient.is_email:
+        return True
+    email = email.strip()
+    return identity_matches(recipient.identity, recipient.hashed, recipient.salt,
+                            [email, email.lower()])

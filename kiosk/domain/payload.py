@@ -10,7 +10,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from kiosk.domain.proof_errors import MalformedProof
+
+if TYPE_CHECKING:
+    from kiosk.domain.facts import SignedClaims
 
 MAX_PAYLOAD_BYTES = 4096
 
@@ -31,36 +37,48 @@ _CREDLY_HOSTS = {"credly.com", "www.credly.com", "api.credly.com", "youracclaim.
                  "www.youracclaim.com", "api.youracclaim.com"}
 
 
-class MalformedPayload(ValueError):
+class MalformedPayload(MalformedProof):
     """The payload cannot be a proof of badge; the message says why in plain words."""
 
 
 @dataclass(frozen=True)
 class Proof:
-    """A scanned proof, normalised. ``keys`` are tried in order against the award cache."""
+    """A scanned proof, normalised. ``keys`` are tried in order against the award cache.
 
-    format: str  # "url" or "id" (issue 3 adds the signed formats)
+    ``format`` is one of url, id, ob2-jws, ob3-vc-jwt, ob3-data-integrity, baked-png, baked-svg
+    and district-slip. For a baked image, ``inner`` says what the image carried (url, ob2-jws,
+    ...). ``signed`` is what a verified signature vouches for (None for url and id).
+    ``text`` is what to send again to hand the pin out (for an image: the text it carried).
+    """
+
+    format: str
     text: str
     keys: tuple[str, ...]
     recipient_email: str | None = None
+    signed: SignedClaims | None = None
+    inner: str = ""
 
 
-def clean(raw: str | bytes) -> str:
-    """Strip surrounding whitespace and control characters and enforce the size limit."""
+def clean(raw: str | bytes, limit: int = MAX_PAYLOAD_BYTES) -> str:
+    """Strip surrounding whitespace and control characters and enforce the size limit
+    (4 KB for a scan, the most a QR code holds; more for the text found in a badge image)."""
     if isinstance(raw, bytes):
-        if len(raw) > MAX_PAYLOAD_BYTES * 4:
+        if len(raw) > limit * 4:
             raise MalformedPayload("The scan is far too long to be a proof of badge.")
         try:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise MalformedPayload("The scan is not readable text.") from None
-    if len(raw) > MAX_PAYLOAD_BYTES * 4:
+    if not isinstance(raw, str):
+        raise MalformedPayload("The scan is not readable text.")
+    if len(raw) > limit * 4:
         raise MalformedPayload("The scan is far too long to be a proof of badge.")
     text = _strip_controls(raw)
     if not text:
         raise MalformedPayload("The scan was empty.")
-    if len(text.encode("utf-8")) > MAX_PAYLOAD_BYTES:
-        raise MalformedPayload("The scan is longer than 4 KB, so it is not a proof of badge.")
+    if len(text.encode("utf-8")) > limit:
+        raise MalformedPayload(
+            f"The scan is longer than {limit // 1024} KB, so it is not a proof of badge.")
     return text
 
 
@@ -78,7 +96,10 @@ def _is_junk(ch: str) -> bool:
 
 
 def parse_payload(raw: str | bytes) -> Proof:
-    """Parse a scanned payload. Raises :class:`MalformedPayload` for anything unreadable."""
+    """Parse a scanned link or id. Raises :class:`MalformedPayload` for anything unreadable.
+
+    (Signed proofs are read by :func:`kiosk.domain.proofs.read_proof`, which calls this one
+    for links and ids.)"""
     text = clean(raw)
     if any(_is_junk(ch) for ch in text):
         raise MalformedPayload("The scan has spaces or control characters inside it.")

@@ -11,7 +11,7 @@ ROLES = ("designee", "office", "admin")
 _RIGHTS = {
     "designee": {"scan", "hand_out", "void_own", "waitlist"},
     "office": {"stock", "log", "void_any_same_day"},
-    "admin": {"users", "settings", "void_any"},
+    "admin": {"users", "settings", "void_any", "slips"},
 }
 
 

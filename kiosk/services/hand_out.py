@@ -31,6 +31,7 @@ from ..models import (
     utcnow,
 )
 from . import lookups
+from .proof_awards import record_award
 from .scan import ScanResult, check_proof
 
 
@@ -50,6 +51,7 @@ def hand_out(
     note: str = "",
     source: str = "scan",
     print_receipt: bool = True,
+    carrier: str | None = None,
 ) -> HandOut:
     nonce = _valid_nonce(nonce)
     now = utcnow()
@@ -60,10 +62,13 @@ def hand_out(
         with write_transaction() as session:
             earlier = session.get(Distribution, nonce)
             if earlier is not None:
-                return _repeat(earlier, payload, at)
-            result = check_proof(payload, now=at)
+                return _repeat(earlier, payload, at, carrier)
+            result = check_proof(payload, now=at, carrier=carrier)
             if not result.ok:
                 raise Refused(result)
+            if result.new_award:
+                record_award(session, result.proof, result.award, result.person_id,
+                             result.credential_id)
             dist = _record(session, result, nonce, staff_id, at, now, note, source)
             if print_receipt:
                 session.add(PrintJob(distribution_id=dist.id, kind="receipt",
@@ -75,8 +80,8 @@ def hand_out(
         db.session.rollback()
         earlier = db.session.get(Distribution, nonce)
         if earlier is not None:
-            return _repeat(earlier, payload, at)
-        now_says = check_proof(payload, now=at)
+            return _repeat(earlier, payload, at, carrier)
+        now_says = check_proof(payload, now=at, carrier=carrier)
         if now_says.ok:  # refused for another reason (a receipt number taken): nothing written
             raise InvalidInput("The kiosk was busy and recorded nothing. Press Enter again.") \
                 from None
@@ -135,12 +140,14 @@ def _record(session, result, nonce, staff_id, at, now, note, source) -> Distribu
         "receipt": dist.receipt,
         "source": source,
         "format": dist.payload_format,
+        "new_award": result.new_award,
     })
     return dist
 
 
-def _repeat(earlier: Distribution, payload: str, at: datetime) -> HandOut:
-    result = check_proof(payload, now=at)
+def _repeat(earlier: Distribution, payload: str, at: datetime,
+            carrier: str | None) -> HandOut:
+    result = check_proof(payload, now=at, carrier=carrier)
     if result.award is None or result.award.award_id != earlier.award_id:
         raise InvalidInput("That hand-out form was already used. Scan the proof again.")
     return HandOut(earlier, result, repeated=True)

@@ -8,10 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.eligibility import AwardFacts, PriorHandOut, decide
-from ..domain.payload import MalformedPayload, Proof, parse_payload
+from ..domain.payload import Proof
+from ..domain.proof_errors import ProofError
+from ..domain.proofs import FORMAT_NAMES, read_image, read_proof
 from ..domain.reasons import Reason
 from ..models import utcnow
-from . import lookups
+from . import lookups, proof_awards
+from .trust import DatabaseFacts
 
 
 @dataclass
@@ -26,11 +29,36 @@ class ScanResult:
     checked_against: datetime | None = None
     person_id: int | None = None
     credential_id: int | None = None
+    new_award: bool = False  # a signed proof of an award the cache does not hold yet
     nonce: str = field(default_factory=lambda: str(uuid.uuid4()))
 
     @property
     def ok(self) -> bool:
         return self.reason is Reason.OK
+
+    @property
+    def carrier(self) -> str:
+        """For a badge image: what to send with the hand-out so the text is read as from one."""
+        return self.proof.format if self.proof and self.proof.format.startswith("baked-") else ""
+
+    @property
+    def checked(self) -> dict[str, str | None]:
+        """How the proof was checked: format, issuer, key and the date of the cached data."""
+        proof = self.proof
+        signed = proof.signed if proof else None
+        issuer = None
+        if signed is not None:
+            issuer = (f"{signed.issuer_name} ({signed.issuer_id})" if signed.issuer_name
+                      and signed.issuer_name != signed.issuer_id else signed.issuer_id)
+        return {
+            "format": proof.format if proof else None,
+            "format_name": FORMAT_NAMES.get(proof.format, proof.format) if proof else None,
+            "inside": FORMAT_NAMES.get(proof.inner, proof.inner) if proof and proof.inner
+            else None,
+            "issuer": issuer,
+            "key": signed.signed_by or None if signed else None,
+            "data_as_of": self.checked_against.isoformat() if self.checked_against else None,
+        }
 
     def as_json(self) -> dict[str, Any]:
         award = self.award
@@ -59,33 +87,50 @@ class ScanResult:
             "checked_against": (
                 self.checked_against.isoformat() if self.checked_against else None
             ),
+            "checked": self.checked,
+            "new_award": self.new_award,
         }
 
 
-def check_proof(raw: str | bytes, now: datetime | None = None) -> ScanResult:
-    """The verdict for a scanned payload as of ``now``. Never raises for bad input."""
+def check_proof(raw: str | bytes, now: datetime | None = None,
+                carrier: str | None = None) -> ScanResult:
+    """The verdict for a scanned payload as of ``now``. Never raises for bad input.
+
+    ``carrier`` is ``baked-png`` or ``baked-svg`` when the text came out of a badge image."""
     now = now or utcnow()
     checked_against = lookups.badge_data_as_of()
     try:
-        proof = parse_payload(raw)
-    except MalformedPayload as exc:
-        return ScanResult(Reason.MALFORMED, detail=str(exc), checked_against=checked_against)
+        proof = read_proof(raw, DatabaseFacts(), now, carrier=carrier or None)
+    except ProofError as exc:
+        return ScanResult(exc.reason, detail=str(exc), checked_against=checked_against)
+    return _verdict(proof, now, checked_against)
+
+
+def check_image(data: bytes, now: datetime | None = None) -> ScanResult:
+    """The verdict for a baked badge image (PNG or SVG)."""
+    now = now or utcnow()
+    checked_against = lookups.badge_data_as_of()
+    try:
+        proof = read_image(data, DatabaseFacts(), now)
+    except ProofError as exc:
+        return ScanResult(exc.reason, detail=str(exc), checked_against=checked_against)
+    return _verdict(proof, now, checked_against)
+
+
+def _verdict(proof: Proof, now: datetime, checked_against: datetime | None) -> ScanResult:
     award = lookups.find_award(proof.keys)
     if award is None:
-        return ScanResult(
-            Reason.UNKNOWN_BADGE, payload=proof.text, proof=proof, checked_against=checked_against
-        )
+        return _verdict_for_new_award(proof, now, checked_against)
     facts = lookups.award_facts(award)
     standing = lookups.standing_hand_out(award.person_id, award.credential_id)
     prior = lookups.prior_facts(standing) if standing else None
     stock = lookups.on_hand(award.credential_id) if award.credential.has_pin else None
     today = now.astimezone(lookups.timezone()).date()
-    reason = decide(proof, facts, prior, stock, today)
-    detail = facts.revocation_reason if reason is Reason.REVOKED else ""
+    reason = decide(proof, facts, prior, stock, today, now)
     return ScanResult(
         reason,
         payload=proof.text,
-        detail=detail,
+        detail=_detail(reason, proof, facts),
         proof=proof,
         award=facts,
         prior=prior,
@@ -94,3 +139,36 @@ def check_proof(raw: str | bytes, now: datetime | None = None) -> ScanResult:
         person_id=award.person_id,
         credential_id=award.credential_id,
     )
+
+
+def _verdict_for_new_award(proof: Proof, now: datetime,
+                           checked_against: datetime | None) -> ScanResult:
+    """A signed proof of an award the cache has not heard of yet (issued after the last sync).
+
+    The signature vouches for it, so it counts when its badge class is tied to a catalogue
+    credential and its recipient is one person on the roster; the award joins the cache when
+    the pin is handed out."""
+    found = proof_awards.award_from_proof(proof)
+    if isinstance(found, str):
+        return ScanResult(Reason.UNKNOWN_BADGE, payload=proof.text, detail=found, proof=proof,
+                          checked_against=checked_against)
+    facts, person_id, credential_id = found
+    standing = lookups.standing_hand_out(person_id, credential_id)
+    prior = lookups.prior_facts(standing) if standing else None
+    stock = lookups.on_hand(credential_id) if facts.has_pin else None
+    today = now.astimezone(lookups.timezone()).date()
+    reason = decide(proof, facts, prior, stock, today, now)
+    return ScanResult(reason, payload=proof.text, detail=_detail(reason, proof, facts),
+                      proof=proof, award=facts, prior=prior, on_hand=stock,
+                      checked_against=checked_against, person_id=person_id,
+                      credential_id=credential_id, new_award=True)
+
+
+def _detail(reason: Reason, proof: Proof, facts: AwardFacts) -> str:
+    if reason is Reason.REVOKED:
+        if facts.revoked:
+            return facts.revocation_reason
+        return proof.signed.revoked or "" if proof.signed else ""
+    if reason is Reason.RECIPIENT_MISMATCH and proof.signed is not None:
+        return "The badge names another recipient than this award's person on the roster."
+    return ""

@@ -9,12 +9,13 @@ from ..domain.reasons import Reason
 from ..errors import InvalidInput, Refused
 from ..extensions import db
 from ..models import WaitlistEntry, utcnow
+from .proof_awards import record_award
 from .scan import check_proof
 
 
-def add_to_waitlist(payload: str, staff_id: int) -> WaitlistEntry:
+def add_to_waitlist(payload: str, staff_id: int, carrier: str | None = None) -> WaitlistEntry:
     with write_transaction() as session:
-        result = check_proof(payload)
+        result = check_proof(payload, carrier=carrier)
         if result.reason is not Reason.OUT_OF_STOCK:
             if result.ok:
                 raise InvalidInput("That pin is in stock now: hand it out instead.")
@@ -26,6 +27,9 @@ def add_to_waitlist(payload: str, staff_id: int) -> WaitlistEntry:
         ))
         if existing is not None:
             return existing
+        if result.new_award:
+            record_award(session, result.proof, result.award, result.person_id,
+                         result.credential_id)
         entry = WaitlistEntry(person_id=result.person_id, credential_id=result.credential_id,
                               award_id=result.award.award_id, staff_user_id=staff_id,
                               added_at=utcnow())

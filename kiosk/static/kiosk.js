@@ -64,6 +64,36 @@
     if (f && !isControl(document.activeElement)) f.focus();
   }
 
+  // A badge image: choosing a file, or dropping one anywhere on the page, checks it at once.
+  function checkImage(files) {
+    var form = document.getElementById("image-form");
+    var input = document.getElementById("badge-image");
+    if (!form || !input || !files || !files.length) return;
+    if (input.files !== files) {
+      var list = new DataTransfer();
+      list.items.add(files[0]);
+      input.files = list.files;
+    }
+    form.requestSubmit();
+  }
+  document.addEventListener("change", function (e) {
+    if (e.target && e.target.id === "badge-image") checkImage(e.target.files);
+  });
+  document.addEventListener("dragover", function (e) {
+    if (!document.getElementById("image-form")) return;
+    e.preventDefault();
+    document.body.classList.add("dropping");
+  });
+  document.addEventListener("dragleave", function (e) {
+    if (!e.relatedTarget) document.body.classList.remove("dropping");
+  });
+  document.addEventListener("drop", function (e) {
+    if (!document.getElementById("image-form")) return;
+    e.preventDefault();
+    document.body.classList.remove("dropping");
+    checkImage(e.dataTransfer && e.dataTransfer.files);
+  });
+
   document.addEventListener("focusout", function (e) {
     if (e.target === field() && !isControl(e.relatedTarget)) setTimeout(refocus, 0);
   });

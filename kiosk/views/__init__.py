@@ -14,9 +14,9 @@ from ..services.status import KioskStatus, kiosk_status
 
 
 def register_views(app: Flask) -> None:
-    from . import account, admin, errors, office, scan
+    from . import account, admin, errors, office, scan, slips
 
-    for module in (account, scan, office, admin):
+    for module in (account, scan, office, admin, slips):
         app.register_blueprint(module.bp)
     errors.register(app)
 

@@ -5,7 +5,7 @@ from flask import Blueprint, g, redirect, request, url_for
 from ..auth import requires
 from ..services import hand_out_log
 from ..services.hand_out import hand_out
-from ..services.scan import check_proof
+from ..services.scan import check_image, check_proof
 from ..services.void import void_hand_out
 from ..services.waitlist import add_to_waitlist
 from .htmx import render
@@ -31,10 +31,20 @@ def scan():  # type: ignore[no-untyped-def]
     return render("scan.html", "partials/_verdict.html", result=result)
 
 
+@bp.post("/scan/image")
+@requires("scan")
+def scan_image():  # type: ignore[no-untyped-def]
+    upload = request.files.get("image")
+    result = check_image(upload.read() if upload else b"")
+    return render("scan.html", "partials/_verdict.html", result=result)
+
+
 @bp.post("/hand-out")
 @requires("hand_out")
 def hand_out_pin():  # type: ignore[no-untyped-def]
-    done = hand_out(request.form.get("payload", ""), request.form.get("nonce", ""), g.user.id)
+    f = request.form
+    done = hand_out(f.get("payload", ""), f.get("nonce", ""), g.user.id,
+                    carrier=f.get("carrier") or None)
     return render("scan.html", "partials/_handed_out.html", done=done, oob=True)
 
 
@@ -49,5 +59,6 @@ def void(distribution_id: str):  # type: ignore[no-untyped-def]
 @bp.post("/waitlist")
 @requires("waitlist")
 def waitlist():  # type: ignore[no-untyped-def]
-    entry = add_to_waitlist(request.form.get("payload", ""), g.user.id)
+    entry = add_to_waitlist(request.form.get("payload", ""), g.user.id,
+                            carrier=request.form.get("carrier") or None)
     return render("scan.html", "partials/_waitlisted.html", entry=entry)

@@ -1,0 +1,128 @@
+"""Open Badges 2.0: signed assertions (compact JWS, RS256) and hosted assertion JSON.
+
+A signed assertion is trusted when all of this holds (OB 2.0, "Signed Badge" verification):
+
+- its issuer (named by the embedded BadgeClass, or by the cached BadgeClass its ``badge`` URL
+  names) is in the district's cache of trusted issuers;
+- the key (``verification.creator``, else the JWS ``kid``, else the issuer's keys) is cached,
+  its CryptographicKey ``owner`` is that issuer, and the issuer profile's ``publicKey`` lists
+  it when the profile lists keys at all;
+- the RS256 signature verifies with it.
+
+Revocation comes from the issuer's cached RevocationList.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from kiosk.domain.claims import node_id, node_name, ob2_recipient, when
+from kiosk.domain.facts import BadgeClassFacts, CachedFacts, IssuerFacts, KeyFacts, SignedClaims
+from kiosk.domain.jws import CompactJws, verify_compact
+from kiosk.domain.proof_errors import BadSignature, MalformedProof, UntrustedIssuer
+from kiosk.domain.revocation import ob2_revoked
+
+OB2_ALGS = ("RS256",)
+
+
+def is_ob2_assertion(doc: Mapping[str, object]) -> bool:
+    return "recipient" in doc and "badge" in doc
+
+
+def verify_ob2_jws(jws: CompactJws, facts: CachedFacts, now: datetime) -> SignedClaims:
+    assertion = jws.payload
+    if not is_ob2_assertion(assertion):
+        raise MalformedProof("The signed badge is not an Open Badges assertion.")
+    verification = assertion.get("verification", assertion.get("verify"))
+    creator = ""
+    if isinstance(verification, Mapping):
+        kind = verification.get("type")
+        if isinstance(kind, str) and kind.lower() in ("hosted", "hostedbadge"):
+            raise MalformedProof("The assertion says it is hosted, yet it came signed.")
+        creator = node_id(verification.get("creator", verification.get("url")), "key",
+                          required=False)
+    claims = read_assertion(assertion, facts)
+    issuer = facts.issuer(claims.issuer_id)
+    if issuer is None:
+        raise UntrustedIssuer(f"{claims.issuer_id} is not an issuer the district trusts.")
+    keys = _candidate_keys(issuer, creator or jws.kid or "", facts)
+    for key in keys:
+        try:
+            verify_compact(jws, key.key, OB2_ALGS)
+        except BadSignature:
+            continue
+        return _signed(claims, issuer, key, facts)
+    raise BadSignature("The signature does not match the issuer's key.")
+
+
+def read_assertion(assertion: Mapping[str, object], facts: CachedFacts) -> SignedClaims:
+    """What an OB 2.0 assertion says, before (or without) any signature check."""
+    award_id = node_id(assertion.get("id"), "assertion id")
+    badge = assertion.get("badge")
+    badge_id = node_id(badge, "badge class", required=False)
+    cached: BadgeClassFacts | None = facts.badge_class(badge_id) if badge_id else None
+    if isinstance(badge, Mapping) and badge.get("issuer") is not None:
+        issuer_id = node_id(badge.get("issuer"), "issuer")
+        issuer_name = node_name(badge.get("issuer"))
+    elif cached is not None:
+        issuer_id, issuer_name = cached.issuer_id, ""
+    else:
+        raise UntrustedIssuer("The badge's BadgeClass is not in the cached badge data.")
+    return SignedClaims(
+        award_id=award_id,
+        issuer_id=issuer_id,
+        issuer_name=issuer_name,
+        recipient=ob2_recipient(assertion.get("recipient")),
+        valid_from=when(assertion.get("issuedOn"), "issue date"),
+        valid_until=when(assertion.get("expires"), "expiry date"),
+        badge_class=badge_id,
+        badge_name=node_name(badge) or (cached.name if cached else ""),
+        extra_ids=_uid(assertion),
+    )
+
+
+def _uid(assertion: Mapping[str, object]) -> tuple[str, ...]:
+    uid = assertion.get("uid")
+    return (uid,) if isinstance(uid, str) and 0 < len(uid) <= 512 else ()
+
+
+def _candidate_keys(issuer: IssuerFacts, wanted: str, facts: CachedFacts) -> list[KeyFacts]:
+    if wanted:
+        key = facts.key(wanted)
+        if key is None:
+            raise UntrustedIssuer("The key that signed this badge is not in the cached data.")
+        keys = [key]
+    else:
+        keys = list(facts.issuer_keys(issuer.id))
+    owned = [k for k in keys if _owned(k, issuer)]
+    if not owned:
+        raise UntrustedIssuer("The key that signed this badge does not belong to its issuer.")
+    return owned
+
+
+def _owned(key: KeyFacts, issuer: IssuerFacts) -> bool:
+    return key.owner == issuer.id and (issuer.key_ids is None or key.id in issuer.key_ids)
+
+
+def _signed(claims: SignedClaims, issuer: IssuerFacts, key: KeyFacts,
+            facts: CachedFacts) -> SignedClaims:
+    revoked = None
+    if issuer.revocation_list:
+        listed = facts.revocation_list(issuer.revocation_list)
+        if listed is not None:
+            uid = claims.extra_ids[0] if claims.extra_ids else None
+            revoked = ob2_revoked(listed, claims.award_id, uid)
+    return SignedClaims(
+        award_id=claims.award_id,
+        issuer_id=issuer.id,
+        issuer_name=issuer.name or claims.issuer_name,
+        signed_by=key.id,
+        recipient=claims.recipient,
+        valid_from=claims.valid_from,
+        valid_until=claims.valid_until,
+        revoked=revoked,
+        badge_class=claims.badge_class,
+        badge_name=claims.badge_name,
+        extra_ids=claims.extra_ids,
+    )

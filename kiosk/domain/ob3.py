@@ -1,0 +1,210 @@
+"""Open Badges 3.0 credentials: VC-JWT (RS256, ES256, EdDSA) and embedded Data Integrity proofs.
+
+Trust: the credential's issuer must be in the district's cache. A VC-JWT's key is the cached
+JWKS key of that issuer with the header's ``kid`` (or any of its keys when there is no
+``kid``), or the issuer's own ``did:key``; a key embedded in the token (``jwk``) counts only
+when it is one of those. The registered claims must agree with the credential:
+``iss``/``jti``/``sub``/``nbf``/``exp`` with ``issuer.id``/``id``/``credentialSubject.id``/
+``validFrom``/``validUntil`` (``issuanceDate``/``expirationDate`` in VCDM 1.1, whose ``vc``
+claim is accepted too). Disagreement means the token is not what it claims: bad signature.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+
+from cryptography.hazmat.primitives import serialization
+
+from kiosk.domain.claims import epoch, first_object, node_id, node_name, ob3_recipient, \
+    types_of, when
+from kiosk.domain.data_integrity import verify_data_integrity
+from kiosk.domain.facts import CachedFacts, IssuerFacts, KeyFacts, SignedClaims
+from kiosk.domain.jws import CompactJws, verify_compact
+from kiosk.domain.keys import PublicKey, key_from_did_key, key_from_jwk
+from kiosk.domain.proof_errors import BadSignature, MalformedProof, UntrustedIssuer
+from kiosk.domain.revocation import ob3_revoked, status_bit, status_index
+
+CREDENTIAL_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
+_STATUS_LIST_TYPES = {"BitstringStatusListEntry", "StatusList2021Entry"}
+
+
+def is_ob3_credential(doc: Mapping[str, object]) -> bool:
+    return "VerifiableCredential" in types_of(doc.get("type")) or "credentialSubject" in doc
+
+
+def vc_of(payload: Mapping[str, object]) -> Mapping[str, object] | None:
+    """The credential in a VC-JWT payload: the payload itself, or its VCDM 1.1 ``vc`` claim."""
+    vc = payload.get("vc")
+    if isinstance(vc, Mapping):
+        return vc
+    return payload if is_ob3_credential(payload) else None
+
+
+def verify_vc_jwt(jws: CompactJws, facts: CachedFacts, now: datetime) -> SignedClaims:
+    payload = jws.payload
+    credential = vc_of(payload)
+    if credential is None:
+        raise MalformedProof("The token is not an Open Badges 3.0 credential.")
+    legacy = credential is not payload
+    claims = read_credential(credential, facts)
+    claims = _agree(payload, claims, legacy)
+    issuer = _trusted_issuer(claims.issuer_id, facts)
+    keys = _jwt_keys(jws, issuer, facts)
+    for key_id, key in keys:
+        try:
+            verify_compact(jws, key)
+        except BadSignature:
+            continue
+        return _finish(claims, issuer, key_id, credential, facts)
+    raise BadSignature("The signature does not match the issuer's key.")
+
+
+def verify_ob3_data_integrity(doc: Mapping[str, object], facts: CachedFacts,
+                              now: datetime) -> SignedClaims:
+    claims = read_credential(doc, facts)
+    issuer = _trusted_issuer(claims.issuer_id, facts)
+
+    def resolve(method: str) -> PublicKey | None:
+        return _method_key(method, issuer, facts)
+
+    proof = verify_data_integrity(doc, resolve)
+    return _finish(claims, issuer, proof.verification_method, doc, facts)
+
+
+def read_credential(credential: Mapping[str, object], facts: CachedFacts) -> SignedClaims:
+    """What an OB 3.0 credential says, before any signature check."""
+    if not CREDENTIAL_TYPES & types_of(credential.get("type")):
+        raise MalformedProof("The credential is not an Open Badges 3.0 credential.")
+    subject = first_object(credential.get("credentialSubject"))
+    if subject is None:
+        raise MalformedProof("The credential does not say who it was awarded to.")
+    achievement = subject.get("achievement")
+    achievement_id = node_id(achievement, "achievement", required=False)
+    cached = facts.badge_class(achievement_id) if achievement_id else None
+    issuer = credential.get("issuer")
+    return SignedClaims(
+        award_id=node_id(credential.get("id"), "credential id"),
+        issuer_id=node_id(issuer, "issuer"),
+        issuer_name=node_name(issuer),
+        recipient=ob3_recipient(subject),
+        valid_from=when(credential.get("validFrom", credential.get("issuanceDate")),
+                        "valid-from date"),
+        valid_until=when(credential.get("validUntil", credential.get("expirationDate")),
+                         "valid-until date"),
+        badge_class=achievement_id,
+        badge_name=node_name(achievement) or (cached.name if cached else ""),
+        extra_ids=(subject_id,) if isinstance(subject_id := subject.get("id"), str) else (),
+    )
+
+
+def _agree(payload: Mapping[str, object], claims: SignedClaims, legacy: bool) -> SignedClaims:
+    """Check the JWT's registered claims against the credential they wrap."""
+    iss = payload.get("iss")
+    if not isinstance(iss, str) or iss != claims.issuer_id:
+        raise BadSignature("The token's issuer (iss) does not match the credential's issuer.")
+    jti = payload.get("jti")
+    if jti is not None and jti != claims.award_id:
+        raise BadSignature("The token's id (jti) does not match the credential's id.")
+    sub = payload.get("sub")
+    subject_id = claims.extra_ids[0] if claims.extra_ids else None
+    if sub is not None and sub != subject_id:
+        raise BadSignature("The token's subject (sub) does not match the credential's subject.")
+    valid_from = _same_time(epoch(payload.get("nbf"), "nbf"), claims.valid_from, "nbf", legacy)
+    valid_until = _same_time(epoch(payload.get("exp"), "exp"), claims.valid_until, "exp", legacy)
+    return replace(claims, valid_from=valid_from, valid_until=valid_until)
+
+
+def _same_time(claim: datetime | None, stated: datetime | None, name: str,
+               legacy: bool) -> datetime | None:
+    if claim is None:
+        return stated
+    if stated is None:
+        # VCDM 1.1 lets a JWT carry the dates only as nbf/exp; the native form must state both.
+        if legacy:
+            return claim
+        raise BadSignature(f"The token's {name} has no matching date in the credential.")
+    if int(claim.timestamp()) != int(stated.timestamp()):
+        raise BadSignature(f"The token's {name} does not match the credential's date.")
+    return stated
+
+
+def _trusted_issuer(issuer_id: str, facts: CachedFacts) -> IssuerFacts:
+    issuer = facts.issuer(issuer_id)
+    if issuer is None:
+        raise UntrustedIssuer(f"{issuer_id} is not an issuer the district trusts.")
+    return issuer
+
+
+def _jwt_keys(jws: CompactJws, issuer: IssuerFacts,
+              facts: CachedFacts) -> list[tuple[str, PublicKey]]:
+    kid = jws.kid
+    if kid:
+        key = _method_key(kid, issuer, facts)
+        if key is None:
+            raise UntrustedIssuer("The key that signed this badge is not one of its issuer's.")
+        keys = [(kid, key)]
+    else:
+        keys = [(k.id, k.key) for k in facts.issuer_keys(issuer.id)]
+        if issuer.id.startswith("did:key:"):
+            keys.append((issuer.id, key_from_did_key(issuer.id)))
+    embedded = jws.header.get("jwk")
+    if isinstance(embedded, Mapping):
+        mine = _raw(key_from_jwk(embedded))
+        keys = [(kid_, key) for kid_, key in keys if _raw(key) == mine]
+    if not keys:
+        raise UntrustedIssuer("The key that signed this badge is not one of its issuer's.")
+    return keys
+
+
+def _method_key(method: str, issuer: IssuerFacts, facts: CachedFacts) -> PublicKey | None:
+    """The key a ``kid`` or ``verificationMethod`` names, if the issuer owns it."""
+    if method.startswith("did:key:"):
+        did = method.split("#", 1)[0]
+        return key_from_did_key(did) if did == issuer.id else None
+    for key in facts.issuer_keys(issuer.id):
+        if method in (key.id, key.kid) or (key.kid and method == f"{issuer.id}#{key.kid}"):
+            return key.key
+    cached: KeyFacts | None = facts.key(method)
+    if cached is not None and cached.owner == issuer.id:
+        return cached.key
+    return None
+
+
+def _raw(key: PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.DER,
+                            serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def _finish(claims: SignedClaims, issuer: IssuerFacts, key_id: str,
+            credential: Mapping[str, object], facts: CachedFacts) -> SignedClaims:
+    return replace(claims, issuer_name=issuer.name or claims.issuer_name, signed_by=key_id,
+                   revoked=revocation(credential, claims.award_id, facts))
+
+
+def revocation(credential: Mapping[str, object], award_id: str,
+               facts: CachedFacts) -> str | None:
+    """The revocation reason from the cached list the credential points to, else None."""
+    statuses = credential.get("credentialStatus")
+    entries = statuses if isinstance(statuses, list) else [statuses]
+    for entry in entries:
+        if not isinstance(entry, Mapping):
+            continue
+        kinds = types_of(entry.get("type"))
+        if "1EdTechRevocationList" in kinds:
+            list_id = node_id(entry.get("id"), "revocation list", required=False)
+            listed = facts.revocation_list(list_id) if list_id else None
+            reason = ob3_revoked(listed, award_id) if listed is not None else None
+            if reason is not None:
+                return reason
+        elif kinds & _STATUS_LIST_TYPES:
+            purpose = entry.get("statusPurpose", "revocation")
+            if purpose not in ("revocation", "suspension"):
+                continue
+            list_id = node_id(entry.get("statusListCredential"), "status list",
+                              required=False)
+            bits = facts.status_list(list_id) if list_id else None
+            if bits is not None and status_bit(bits, status_index(entry.get("statusListIndex"))):
+                return "Suspended by the issuer." if purpose == "suspension" else ""
+    return None

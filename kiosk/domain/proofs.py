@@ -1,0 +1,114 @@
+"""Read any proof of badge: a pure function of (payload, cached facts, now).
+
+The one entry point the kiosk calls for a scan, a typed id, a badge image or a proof slip.
+It answers with a :class:`Proof` or raises a :class:`ProofError` whose ``reason`` is one of
+the reason codes; no other exception escapes (a fuzz test holds it to that).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+
+from kiosk.domain.baked import extract_baked
+from kiosk.domain.claims import node_id
+from kiosk.domain.facts import CachedFacts, SignedClaims
+from kiosk.domain.jws import decode_compact, looks_like_compact_jws
+from kiosk.domain.ob2 import is_ob2_assertion, verify_ob2_jws
+from kiosk.domain.ob3 import is_ob3_credential, vc_of, verify_ob3_data_integrity, verify_vc_jwt
+from kiosk.domain.payload import MalformedPayload, Proof, award_keys, clean, parse_payload
+from kiosk.domain.proof_errors import MalformedProof, ProofError
+from kiosk.domain.slips import looks_like_slip, read_slip
+
+CARRIERS = ("baked-png", "baked-svg")
+MAX_IMAGE_TEXT_BYTES = 256 * 1024  # the text a badge image carries (a JSON credential)
+
+FORMAT_NAMES = {  # as they read after "Checked ..."
+    "url": "a badge link",
+    "id": "a badge id",
+    "ob2-jws": "an Open Badges 2.0 signed assertion",
+    "ob3-vc-jwt": "an Open Badges 3.0 credential (VC-JWT)",
+    "ob3-data-integrity": "an Open Badges 3.0 credential (Data Integrity proof)",
+    "baked-png": "a badge image (PNG)",
+    "baked-svg": "a badge image (SVG)",
+    "district-slip": "a district proof slip",
+}
+
+
+def read_proof(raw: str | bytes, facts: CachedFacts, now: datetime,
+               carrier: str | None = None) -> Proof:
+    """The proof in a scanned or typed payload.
+
+    ``carrier`` is set when the text came out of a badge image (``baked-png`` or
+    ``baked-svg``): the text may then be longer than a QR code can hold.
+    """
+    if carrier is not None and carrier not in CARRIERS:
+        raise MalformedProof("Unknown kind of badge image.")
+    try:
+        text = clean(raw, MAX_IMAGE_TEXT_BYTES if carrier else 4096)
+        proof = _read_text(text, facts, now, baked=carrier is not None)
+    except ProofError:
+        raise
+    except (RecursionError, MemoryError):
+        raise MalformedProof("The badge data is nested too deeply to read.") from None
+    if carrier:
+        proof = replace(proof, format=carrier, inner=proof.format)
+    return proof
+
+
+def read_image(data: bytes, facts: CachedFacts, now: datetime) -> Proof:
+    """The proof baked into a PNG or SVG badge image."""
+    baked = extract_baked(data)
+    text = baked.text
+    if baked.verify and text.startswith("{"):
+        # An OB 2.0 hosted assertion in an SVG: JSON body, its URL in ``verify``. The hosted
+        # URL (the cache's key for it) is what counts and what a hand-out sends again.
+        text = baked.verify
+    return read_proof(text, facts, now, carrier=baked.format)
+
+
+def _read_text(text: str, facts: CachedFacts, now: datetime, baked: bool) -> Proof:
+    if looks_like_slip(text):
+        slip = read_slip(text, facts.district_keys())
+        claims = SignedClaims(award_id=slip.award_id, issuer_id="district",
+                              issuer_name="the district", signed_by=slip.kid)
+        return Proof("district-slip", text.strip(), _keys(slip.award_id), signed=claims)
+    if looks_like_compact_jws(text):
+        jws = decode_compact(text)
+        if vc_of(jws.payload) is not None:
+            claims = verify_vc_jwt(jws, facts, now)
+            return Proof("ob3-vc-jwt", text, _keys(claims.award_id), signed=claims)
+        claims = verify_ob2_jws(jws, facts, now)
+        return Proof("ob2-jws", text, _keys(claims.award_id), signed=claims)
+    if text.startswith("{"):
+        return _read_json(text, facts, now, baked)
+    if text.startswith("ey") and text.count(".") == 2:
+        raise MalformedPayload("The signed badge is damaged.")
+    return parse_payload(text)
+
+
+def _read_json(text: str, facts: CachedFacts, now: datetime, baked: bool) -> Proof:
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        raise MalformedPayload("The badge data is damaged (not readable JSON).") from None
+    if not isinstance(doc, Mapping):
+        raise MalformedPayload("The badge data is not a badge.")
+    if is_ob3_credential(doc):
+        if "proof" not in doc:
+            raise MalformedProof("This credential carries no signature, so it proves nothing.")
+        claims = verify_ob3_data_integrity(doc, facts, now)
+        return Proof("ob3-data-integrity", text, _keys(claims.award_id), signed=claims)
+    if baked and is_ob2_assertion(doc):
+        # A hosted assertion baked into an image: the cached award is the authority.
+        return parse_payload(node_id(doc.get("id"), "assertion id"))
+    raise MalformedPayload("The badge data is not an Open Badges credential.")
+
+
+def _keys(award_id: str) -> tuple[str, ...]:
+    try:
+        return award_keys(award_id)
+    except MalformedPayload:
+        raise MalformedProof("The badge's id is not one the kiosk can look up.") from None
