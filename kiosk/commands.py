@@ -55,20 +55,36 @@ def cache() -> None:
 @cache.command("import")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--credential", metavar="NAME", default=None,
+              help="Tie every badge class or achievement in FILES to this catalogue "
+                   "credential (without it: the credential with the badge class's name).")
+@click.option("--issuer", metavar="ISSUER_ID", default=None,
+              help="The issuer whose public keys a JWKS file holds (its profile must be "
+                   "in the cache or in FILES).")
 @with_appcontext
-def cache_import(files: tuple[Path, ...]) -> None:
-    """Import roster and catalogue CSV files (idempotent; changed rows are applied)."""
+def cache_import(files: tuple[Path, ...], credential: str | None, issuer: str | None) -> None:
+    """Import roster and catalogue CSV files and Open Badges documents (idempotent; changed
+    rows are applied).
+
+    Each file is read by its content: a CSV roster or catalogue; Open Badges JSON, one
+    document or a list (OB 2.0 issuer profile, CryptographicKey, BadgeClass, Assertion,
+    RevocationList; OB 3.0 profile, achievement, OpenBadgeCredential, 1EdTechRevocationList,
+    status list credential); a JWKS (with --issuer); or a baked PNG or SVG badge image.
+    """
     from .services.cache_import import count_rows, import_files
 
     total = count_rows(files)
     try:
         with click.progressbar(length=total, label="Importing", file=sys.stderr,
                                show_pos=True) as bar:
-            report = import_files(files, progress=bar.update)
+            report = import_files(files, progress=bar.update, credential=credential,
+                                  issuer=issuer)
     except KioskError as exc:
         _fail(exc, 2)
     for error in report.errors:
         click.secho(error, fg="yellow", err=True)
+    for warning in report.warnings:
+        click.secho(f"Warning: {warning}", fg="yellow", err=True)
     click.echo(report.summary)
     sys.exit(1 if report.errors else 0)
 
@@ -213,6 +229,9 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     click.echo("Try scanning (paste into the scan field):")
     for reason, payload in report.samples.items():
         click.echo(f"    {reason:<22} {payload}")
+    images = Path(current_app.instance_path) / "sample-badges"
+    click.echo(f"Or drop a signed badge image from {images} on the scan page.")
+    click.echo("Admins can print proof slips on the Proof slips page.")
     if not no_serve:
         _serve(current_app._get_current_object(), host, port, 8)  # type: ignore[attr-defined]
 

@@ -32,10 +32,10 @@ def keys_district(create: bool) -> None:
 
     try:
         key = district_key(create=create)
-        if key is None:
-            raise InvalidInput(NO_KEY)
     except KioskError as exc:
-        _fail(exc, 2)
+        return _fail(exc, 2)
+    if key is None:
+        return _fail(InvalidInput(NO_KEY), 2)
     public = key.public_key()
     click.echo(public_key_text(public))
     click.echo(f"Key id: {district_kid(public)}", err=True)

@@ -7,8 +7,9 @@ Used by the read_proof tests, the fuzzer and ``bench/verify.py``::
     token = corpus.ob2_jws("alice@example.org")
     proof = read_proof(token, facts, NOW)
 
-Keys are made once per process (``functools.lru_cache``); every :func:`make_corpus` call gets
-fresh, independent facts, so revoking in one test never leaks into another.
+Keys are made once per process (``functools.cache``, an unbounded lru_cache); every
+:func:`make_corpus` call gets fresh, independent facts, so revoking in one test never leaks
+into another.
 
 What the corpus holds (the ids are module constants):
 
@@ -32,7 +33,6 @@ import copy
 import functools
 import gzip
 import hashlib
-import json
 import struct
 import zlib
 from collections.abc import Mapping
@@ -89,20 +89,20 @@ _UNSET: Any = object()  # "use the default" for knobs where None means "leave it
 # --- keys (made once per process) ----------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def rsa_key(name: str) -> rsa.RSAPrivateKey:
     """An RSA 2048 key per name (random, but the same for the whole process)."""
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def p256_key(name: str) -> ec.EllipticCurvePrivateKey:
     seed = int.from_bytes(hashlib.sha256(b"p256:" + name.encode()).digest(), "big")
     order = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
     return ec.derive_private_key(seed % (order - 1) + 1, ec.SECP256R1())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def ed25519_key(name: str) -> ed25519.Ed25519PrivateKey:
     return ed25519.Ed25519PrivateKey.from_private_bytes(
         hashlib.sha256(b"ed25519:" + name.encode()).digest())

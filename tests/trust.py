@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 
 from kiosk.db import write_transaction
+from kiosk.domain.slips import public_key_text
 from kiosk.models import BadgeClass, Issuer, IssuerKey, RevocationList
 from kiosk.services import lookups
 from kiosk.services.district_keys import trust_district_key
-from kiosk.domain.slips import public_key_text
 from tests import corpus as c
 from tests import factories as f
 from tests.unit.jws_helpers import jwk_of, public_pem

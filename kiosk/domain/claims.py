@@ -17,7 +17,7 @@ MAX_ID_CHARS = 512
 
 def node_id(value: object, what: str, required: bool = True) -> str:
     """The id of a JSON-LD node given as an IRI string or an object with ``id``."""
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         value = value.get("id")
     if isinstance(value, str) and value.strip() and len(value) <= MAX_ID_CHARS:
         return value.strip()
@@ -28,7 +28,7 @@ def node_id(value: object, what: str, required: bool = True) -> str:
 
 def node_name(value: object) -> str:
     """The ``name`` of an embedded object, or "" (names are for people, never for trust)."""
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         name = value.get("name")
         if isinstance(name, str):
             return " ".join(name.split())[:300]
@@ -37,11 +37,11 @@ def node_name(value: object) -> str:
 
 def first_object(value: object) -> Mapping[str, object] | None:
     """``value`` if it is an object, the first object of a list, else None."""
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         return value
     if isinstance(value, list):
         for item in value:
-            if isinstance(item, Mapping):
+            if isinstance(item, dict):
                 return item
     return None
 
@@ -90,7 +90,7 @@ def _hashed(value: object) -> bool:
 
 def ob2_recipient(value: object) -> Recipient:
     """An OB 2.0 ``recipient`` IdentityObject."""
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict):
         raise MalformedProof("The badge does not say who it was awarded to.")
     identity = value.get("identity")
     if not isinstance(identity, str) or not identity.strip():
@@ -110,11 +110,11 @@ def ob3_recipient(subject: Mapping[str, object]) -> Recipient | None:
     the first identifier, else a ``mailto:`` subject id. None when it names nobody we know."""
     found: list[Recipient] = []
     identifiers = subject.get("identifier")
-    if isinstance(identifiers, Mapping):
+    if isinstance(identifiers, dict):
         identifiers = [identifiers]
     if isinstance(identifiers, list):
         for item in identifiers:
-            if not isinstance(item, Mapping):
+            if not isinstance(item, dict):
                 continue
             identity = item.get("identityHash")
             if not isinstance(identity, str) or not identity.strip():

@@ -113,7 +113,7 @@ def verify_data_integrity(
 
     key = resolve_key(verification_method)
     if key is None:
-        raise UntrustedIssuer(f"no trusted key for {verification_method}")
+        raise UntrustedIssuer(f"no trusted key for {verification_method[:200]}")
     if not isinstance(key, ed25519.Ed25519PublicKey):
         raise BadSignature("eddsa-rdfc-2022 needs an Ed25519 key")
     signature = _decode_proof_value(proof.get("proofValue"))
@@ -127,6 +127,47 @@ def verify_data_integrity(
     except InvalidSignature as exc:
         raise BadSignature("the Data Integrity proof does not match the credential") from exc
     return DataIntegrityProof(verification_method, created, CRYPTOSUITE)
+
+
+def signed_content(document: Mapping[str, object]) -> dict[str, Any]:
+    """The credential (without its proof) as its signature covers it, in its own terms.
+
+    The signature covers the JSON-LD graph, not the JSON: the same graph can be written with
+    full IRIs, ``@type``, or ``{"@value": ...}`` objects and still verify. Read as plain JSON,
+    a re-spelled ``credentialStatus`` or ``identifier`` would simply go unseen. So the facts
+    of a verified credential are read from its graph compacted with its own ``@context``:
+    one spelling, whatever the JSON looked like. Call it after :func:`verify_data_integrity`.
+    """
+    doc = _plain_json(document)
+    unsecured = {name: value for name, value in doc.items() if name != "proof"}
+    memo_key = b"signed:" + hashlib.sha256(_canonical_json(unsecured).encode("utf-8")).digest()
+    with _memo_lock:
+        cached = _memo.get(memo_key)
+    if cached is not None:  # the same credential again (the hand-out after the scan)
+        value = json.loads(cached)
+        return value if isinstance(value, dict) else {}
+    try:
+        with _pyld_lock:
+            options = {
+                "documentLoader": _load_context,
+                "contextResolver": jsonld.ContextResolver(_resolved_contexts, _load_context),
+                "base": None,
+                "processingMode": "json-ld-1.1",
+            }
+            processor = jsonld.JsonLdProcessor(on_property_dropped=_refuse_dropped)
+            expanded = processor.expand(unsecured, options)
+            compacted = processor.compact(expanded, {"@context": doc["@context"]}, options)
+    except Exception as exc:  # PyLD raises JsonLdError, but also KeyError, TypeError, ...
+        own = _proof_error_in(exc)
+        raise MalformedProof(str(own) if own else "the credential is not valid JSON-LD") \
+            from exc
+    if not isinstance(compacted, dict):
+        raise MalformedProof("the credential is not valid JSON-LD")
+    with _memo_lock:
+        _memo[memo_key] = json.dumps(compacted).encode("utf-8")
+        while len(_memo) > MEMO_SIZE:
+            _memo.popitem(last=False)
+    return compacted
 
 
 # --- shape ------------------------------------------------------------------------------------
@@ -358,8 +399,9 @@ def _check_absolute_iris(expanded: object) -> None:
                     continue  # a literal, possibly a JSON literal with "@id"-like keys
                 if name in ("@id", "@type"):
                     for iri in child if isinstance(child, list) else [child]:
+                        keyword = name == "@type" and isinstance(iri, str) and iri[:1] == "@"
                         if not isinstance(iri, str) or not (
-                            iri.startswith(("_:", "@")) or _ABSOLUTE_IRI.match(iri)
+                            keyword or iri.startswith("_:") or _ABSOLUTE_IRI.match(iri)
                         ):
                             raise MalformedProof(f"relative IRI {str(iri)[:100]!r} refused")
                 else:

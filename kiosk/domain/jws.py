@@ -7,7 +7,9 @@ that is what defeats ``alg: none`` and HS256 made with a public key as the HMAC 
 
 from __future__ import annotations
 
+import binascii
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -16,12 +18,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from kiosk.domain.keys import PublicKey, alg_matches_key, b64url_decode
+from kiosk.domain.keys import PublicKey, alg_matches_key
 from kiosk.domain.proof_errors import BadSignature, MalformedProof
 
 MAX_TOKEN_CHARS = 16 * 1024
 DEFAULT_ALGS: tuple[str, ...] = ("RS256", "ES256", "EdDSA")
-_B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+_B64URL_PART = re.compile(r"[A-Za-z0-9_-]+")
+_COMPACT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 
 
 @dataclass(frozen=True)
@@ -49,12 +52,20 @@ def looks_like_compact_jws(text: str) -> bool:
         len(parts) == 3
         and len(text) <= MAX_TOKEN_CHARS
         and parts[0].startswith("ey")
-        and all(part and set(part) <= _B64URL for part in parts)
+        and all(_B64URL_PART.fullmatch(part) for part in parts)
     )
 
 
+def _b64(part: str) -> bytes:
+    """Decode a part that already matched ``_B64URL_PART``."""
+    if len(part) % 4 == 1:
+        raise MalformedProof("not base64url")
+    padded = part.replace("-", "+").replace("_", "/") + "=" * (-len(part) % 4)
+    return binascii.a2b_base64(padded)  # the fastest of the stdlib's ways; input is checked
+
+
 def _json_object(part: str, what: str) -> dict[str, object]:
-    raw = b64url_decode(part)
+    raw = _b64(part)
     try:
         value = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
@@ -71,14 +82,14 @@ def decode_compact(token: str) -> CompactJws:
     token = token.strip()
     if len(token) > MAX_TOKEN_CHARS:
         raise MalformedProof("JWS too long")
-    parts = token.split(".")
-    if len(parts) != 3 or not all(parts):
-        raise MalformedProof("JWS must have three non-empty parts")
-    if not all(set(part) <= _B64URL for part in parts):
+    if not _COMPACT.fullmatch(token):
+        if token.count(".") != 2 or "" in token.split("."):
+            raise MalformedProof("JWS must have three non-empty parts")
         raise MalformedProof("JWS parts must be unpadded base64url")
+    parts = token.split(".")
     header = _json_object(parts[0], "header")
     payload = _json_object(parts[1], "payload")
-    signature = b64url_decode(parts[2])
+    signature = _b64(parts[2])
     if not isinstance(header.get("alg"), str):
         raise MalformedProof("JWS header has no alg")
     if "crit" in header:

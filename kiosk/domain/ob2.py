@@ -36,7 +36,7 @@ def verify_ob2_jws(jws: CompactJws, facts: CachedFacts, now: datetime) -> Signed
         raise MalformedProof("The signed badge is not an Open Badges assertion.")
     verification = assertion.get("verification", assertion.get("verify"))
     creator = ""
-    if isinstance(verification, Mapping):
+    if isinstance(verification, dict):
         kind = verification.get("type")
         if isinstance(kind, str) and kind.lower() in ("hosted", "hostedbadge"):
             raise MalformedProof("The assertion says it is hosted, yet it came signed.")
@@ -62,7 +62,7 @@ def read_assertion(assertion: Mapping[str, object], facts: CachedFacts) -> Signe
     badge = assertion.get("badge")
     badge_id = node_id(badge, "badge class", required=False)
     cached: BadgeClassFacts | None = facts.badge_class(badge_id) if badge_id else None
-    if isinstance(badge, Mapping) and badge.get("issuer") is not None:
+    if isinstance(badge, dict) and badge.get("issuer") is not None:
         issuer_id = node_id(badge.get("issuer"), "issuer")
         issuer_name = node_name(badge.get("issuer"))
     elif cached is not None:

@@ -17,9 +17,16 @@ from datetime import datetime
 
 from cryptography.hazmat.primitives import serialization
 
-from kiosk.domain.claims import epoch, first_object, node_id, node_name, ob3_recipient, \
-    types_of, when
-from kiosk.domain.data_integrity import verify_data_integrity
+from kiosk.domain.claims import (
+    epoch,
+    first_object,
+    node_id,
+    node_name,
+    ob3_recipient,
+    types_of,
+    when,
+)
+from kiosk.domain.data_integrity import signed_content, verify_data_integrity
 from kiosk.domain.facts import CachedFacts, IssuerFacts, KeyFacts, SignedClaims
 from kiosk.domain.jws import CompactJws, verify_compact
 from kiosk.domain.keys import PublicKey, key_from_did_key, key_from_jwk
@@ -37,7 +44,7 @@ def is_ob3_credential(doc: Mapping[str, object]) -> bool:
 def vc_of(payload: Mapping[str, object]) -> Mapping[str, object] | None:
     """The credential in a VC-JWT payload: the payload itself, or its VCDM 1.1 ``vc`` claim."""
     vc = payload.get("vc")
-    if isinstance(vc, Mapping):
+    if isinstance(vc, dict):
         return vc
     return payload if is_ob3_credential(payload) else None
 
@@ -48,8 +55,10 @@ def verify_vc_jwt(jws: CompactJws, facts: CachedFacts, now: datetime) -> SignedC
     if credential is None:
         raise MalformedProof("The token is not an Open Badges 3.0 credential.")
     legacy = credential is not payload
+    if legacy:
+        credential = _from_registered_claims(credential, payload)
     claims = read_credential(credential, facts)
-    claims = _agree(payload, claims, legacy)
+    valid_from, valid_until = _agree(payload, claims, legacy)
     issuer = _trusted_issuer(claims.issuer_id, facts)
     keys = _jwt_keys(jws, issuer, facts)
     for key_id, key in keys:
@@ -57,20 +66,40 @@ def verify_vc_jwt(jws: CompactJws, facts: CachedFacts, now: datetime) -> SignedC
             verify_compact(jws, key)
         except BadSignature:
             continue
-        return _finish(claims, issuer, key_id, credential, facts)
+        return _finish(claims, issuer, key_id, credential, facts, valid_from, valid_until)
     raise BadSignature("The signature does not match the issuer's key.")
+
+
+def _from_registered_claims(vc: Mapping[str, object],
+                            payload: Mapping[str, object]) -> Mapping[str, object]:
+    """VCDM 1.1 JWT encoding may move ``id``, ``issuer`` and the subject's ``id`` out of the
+    ``vc`` claim into ``jti``, ``iss`` and ``sub``: put them back where the credential has
+    none (where it has one, :func:`_agree` holds both to agreement)."""
+    filled = dict(vc)
+    for member, claim in (("id", "jti"), ("issuer", "iss")):
+        if member not in filled and isinstance(payload.get(claim), str):
+            filled[member] = payload[claim]
+    subject = first_object(filled.get("credentialSubject"))
+    sub = payload.get("sub")
+    if subject is not None and "id" not in subject and isinstance(sub, str):
+        filled["credentialSubject"] = {**subject, "id": sub}
+    return filled
 
 
 def verify_ob3_data_integrity(doc: Mapping[str, object], facts: CachedFacts,
                               now: datetime) -> SignedClaims:
-    claims = read_credential(doc, facts)
-    issuer = _trusted_issuer(claims.issuer_id, facts)
+    issuer = _trusted_issuer(node_id(doc.get("issuer"), "issuer"), facts)
 
     def resolve(method: str) -> PublicKey | None:
         return _method_key(method, issuer, facts)
 
     proof = verify_data_integrity(doc, resolve)
-    return _finish(claims, issuer, proof.verification_method, doc, facts)
+    signed = signed_content(doc)  # the facts as signed, however the JSON spelled them
+    claims = read_credential(signed, facts)
+    if claims.issuer_id != issuer.id:
+        raise BadSignature("The credential's issuer is not the one that signed it.")
+    return _finish(claims, issuer, proof.verification_method, signed, facts, claims.valid_from,
+                   claims.valid_until)
 
 
 def read_credential(credential: Mapping[str, object], facts: CachedFacts) -> SignedClaims:
@@ -99,8 +128,10 @@ def read_credential(credential: Mapping[str, object], facts: CachedFacts) -> Sig
     )
 
 
-def _agree(payload: Mapping[str, object], claims: SignedClaims, legacy: bool) -> SignedClaims:
-    """Check the JWT's registered claims against the credential they wrap."""
+def _agree(payload: Mapping[str, object], claims: SignedClaims,
+           legacy: bool) -> tuple[datetime | None, datetime | None]:
+    """Check the JWT's registered claims against the credential they wrap; the validity
+    dates that follow from both."""
     iss = payload.get("iss")
     if not isinstance(iss, str) or iss != claims.issuer_id:
         raise BadSignature("The token's issuer (iss) does not match the credential's issuer.")
@@ -113,7 +144,7 @@ def _agree(payload: Mapping[str, object], claims: SignedClaims, legacy: bool) ->
         raise BadSignature("The token's subject (sub) does not match the credential's subject.")
     valid_from = _same_time(epoch(payload.get("nbf"), "nbf"), claims.valid_from, "nbf", legacy)
     valid_until = _same_time(epoch(payload.get("exp"), "exp"), claims.valid_until, "exp", legacy)
-    return replace(claims, valid_from=valid_from, valid_until=valid_until)
+    return valid_from, valid_until
 
 
 def _same_time(claim: datetime | None, stated: datetime | None, name: str,
@@ -150,7 +181,7 @@ def _jwt_keys(jws: CompactJws, issuer: IssuerFacts,
         if issuer.id.startswith("did:key:"):
             keys.append((issuer.id, key_from_did_key(issuer.id)))
     embedded = jws.header.get("jwk")
-    if isinstance(embedded, Mapping):
+    if isinstance(embedded, dict):
         mine = _raw(key_from_jwk(embedded))
         keys = [(kid_, key) for kid_, key in keys if _raw(key) == mine]
     if not keys:
@@ -178,9 +209,11 @@ def _raw(key: PublicKey) -> bytes:
 
 
 def _finish(claims: SignedClaims, issuer: IssuerFacts, key_id: str,
-            credential: Mapping[str, object], facts: CachedFacts) -> SignedClaims:
+            credential: Mapping[str, object], facts: CachedFacts,
+            valid_from: datetime | None, valid_until: datetime | None) -> SignedClaims:
     return replace(claims, issuer_name=issuer.name or claims.issuer_name, signed_by=key_id,
-                   revoked=revocation(credential, claims.award_id, facts))
+                   revoked=revocation(credential, claims.award_id, facts),
+                   valid_from=valid_from, valid_until=valid_until)
 
 
 def revocation(credential: Mapping[str, object], award_id: str,
@@ -189,7 +222,7 @@ def revocation(credential: Mapping[str, object], award_id: str,
     statuses = credential.get("credentialStatus")
     entries = statuses if isinstance(statuses, list) else [statuses]
     for entry in entries:
-        if not isinstance(entry, Mapping):
+        if not isinstance(entry, dict):
             continue
         kinds = types_of(entry.get("type"))
         if "1EdTechRevocationList" in kinds:

@@ -91,6 +91,12 @@ def _strip_controls(text: str) -> str:
     return text[start:end]
 
 
+def _has_junk(text: str) -> bool:
+    if text.isascii():  # the usual case, decided in C: controls are not printable
+        return " " in text or not text.isprintable()
+    return any(_is_junk(ch) for ch in text)
+
+
 def _is_junk(ch: str) -> bool:
     return ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp")
 
@@ -101,7 +107,7 @@ def parse_payload(raw: str | bytes) -> Proof:
     (Signed proofs are read by :func:`kiosk.domain.proofs.read_proof`, which calls this one
     for links and ids.)"""
     text = clean(raw)
-    if any(_is_junk(ch) for ch in text):
+    if _has_junk(text):
         raise MalformedPayload("The scan has spaces or control characters inside it.")
     scheme_match = _SCHEME_RE.match(text)
     scheme = scheme_match.group(1).lower() if scheme_match else ""
@@ -134,7 +140,7 @@ def _parse_url(text: str) -> Proof:
     if not host or not _HOST_RE.match(host) or "." not in host:
         raise MalformedPayload("The badge link has no valid web address.")
     path = unquote(parts.path) or "/"
-    if any(_is_junk(ch) for ch in path):
+    if _has_junk(path):
         raise MalformedPayload("The badge link is damaged.")
     keys: list[str] = []
     platform = _platform_key(host, path)

@@ -8,14 +8,14 @@ the reason codes; no other exception escapes (a fuzz test holds it to that).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
 from dataclasses import replace
 from datetime import datetime
 
 from kiosk.domain.baked import extract_baked
 from kiosk.domain.claims import node_id
 from kiosk.domain.facts import CachedFacts, SignedClaims
-from kiosk.domain.jws import decode_compact, looks_like_compact_jws
+from kiosk.domain.jws import decode_compact
 from kiosk.domain.ob2 import is_ob2_assertion, verify_ob2_jws
 from kiosk.domain.ob3 import is_ob3_credential, vc_of, verify_ob3_data_integrity, verify_vc_jwt
 from kiosk.domain.payload import MalformedPayload, Proof, award_keys, clean, parse_payload
@@ -23,6 +23,8 @@ from kiosk.domain.proof_errors import MalformedProof, ProofError
 from kiosk.domain.slips import looks_like_slip, read_slip
 
 CARRIERS = ("baked-png", "baked-svg")
+_URN_UUID = re.compile(r"urn:uuid:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}"
+                       r"-[0-9a-fA-F]{12}", re.IGNORECASE)
 MAX_IMAGE_TEXT_BYTES = 256 * 1024  # the text a badge image carries (a JSON credential)
 
 FORMAT_NAMES = {  # as they read after "Checked ..."
@@ -72,11 +74,14 @@ def read_image(data: bytes, facts: CachedFacts, now: datetime) -> Proof:
 def _read_text(text: str, facts: CachedFacts, now: datetime, baked: bool) -> Proof:
     if looks_like_slip(text):
         slip = read_slip(text, facts.district_keys())
-        claims = SignedClaims(award_id=slip.award_id, issuer_id="district",
-                              issuer_name="the district", signed_by=slip.kid)
+        claims = SignedClaims(award_id=slip.award_id, issuer_id="the district",
+                              signed_by=slip.kid)
         return Proof("district-slip", text.strip(), _keys(slip.award_id), signed=claims)
-    if looks_like_compact_jws(text):
-        jws = decode_compact(text)
+    if text.startswith("ey") and text.count(".") == 2:
+        try:
+            jws = decode_compact(text)
+        except MalformedProof as exc:
+            raise MalformedPayload(f"The signed badge is damaged ({exc}).") from None
         if vc_of(jws.payload) is not None:
             claims = verify_vc_jwt(jws, facts, now)
             return Proof("ob3-vc-jwt", text, _keys(claims.award_id), signed=claims)
@@ -84,8 +89,6 @@ def _read_text(text: str, facts: CachedFacts, now: datetime, baked: bool) -> Pro
         return Proof("ob2-jws", text, _keys(claims.award_id), signed=claims)
     if text.startswith("{"):
         return _read_json(text, facts, now, baked)
-    if text.startswith("ey") and text.count(".") == 2:
-        raise MalformedPayload("The signed badge is damaged.")
     return parse_payload(text)
 
 
@@ -94,7 +97,7 @@ def _read_json(text: str, facts: CachedFacts, now: datetime, baked: bool) -> Pro
         doc = json.loads(text)
     except ValueError:
         raise MalformedPayload("The badge data is damaged (not readable JSON).") from None
-    if not isinstance(doc, Mapping):
+    if not isinstance(doc, dict):
         raise MalformedPayload("The badge data is not a badge.")
     if is_ob3_credential(doc):
         if "proof" not in doc:
@@ -109,6 +112,8 @@ def _read_json(text: str, facts: CachedFacts, now: datetime, baked: bool) -> Pro
 
 def _keys(award_id: str) -> tuple[str, ...]:
     try:
+        if _URN_UUID.fullmatch(award_id):  # the usual signed-badge id, without a full parse
+            return (f"uuid:{award_id[9:].lower()}",)
         return award_keys(award_id)
     except MalformedPayload:
         raise MalformedProof("The badge's id is not one the kiosk can look up.") from None

@@ -27,7 +27,7 @@ def ob2_revoked(
     ``revokedAssertions`` entries may be the assertion id as a string, ``{id,
     revocationReason}``, or the legacy ``{uid, revocationReason}``.
     """
-    if not isinstance(revocation_list, Mapping):
+    if not isinstance(revocation_list, dict):
         return None
     entries = revocation_list.get("revokedAssertions")
     if not isinstance(entries, list):
@@ -36,7 +36,7 @@ def ob2_revoked(
         if isinstance(entry, str):
             if entry and entry == assertion_id:
                 return ""
-        elif isinstance(entry, Mapping):
+        elif isinstance(entry, dict):
             listed_id = entry.get("id")
             if isinstance(listed_id, str) and listed_id and listed_id == assertion_id:
                 return _reason(entry)
@@ -52,25 +52,25 @@ def ob3_revoked(list_doc: Mapping[str, object], credential_id: str) -> str | Non
     Accepts ``revokedCredential`` and ``revokedCredentials``, at top level or under
     ``credentialSubject`` (when the list is itself a credential).
     """
-    if not isinstance(list_doc, Mapping) or not credential_id:
+    if not isinstance(list_doc, dict) or not credential_id:
         return None
     places: list[Mapping[str, object]] = [list_doc]
     subject = list_doc.get("credentialSubject")
-    if isinstance(subject, Mapping):
+    if isinstance(subject, dict):
         places.append(subject)
     elif isinstance(subject, list):
-        places.extend(s for s in subject if isinstance(s, Mapping))
+        places.extend(s for s in subject if isinstance(s, dict))
     for place in places:
         for key in ("revokedCredential", "revokedCredentials"):
             entries = place.get(key)
-            if isinstance(entries, (str, Mapping)):
+            if isinstance(entries, (str, dict)):
                 entries = [entries]
             if not isinstance(entries, list):
                 continue
             for entry in entries:
                 if isinstance(entry, str) and entry == credential_id:
                     return ""
-                if isinstance(entry, Mapping) and entry.get("id") == credential_id:
+                if isinstance(entry, dict) and entry.get("id") == credential_id:
                     return _reason(entry)
     return None
 

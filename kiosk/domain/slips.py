@@ -141,11 +141,24 @@ def _award_id(field: bytes) -> str:
     raise MalformedProof(DAMAGED)
 
 
+def _altered_kid(rest: bytes, signature: bytes, trusted: Mapping[str, Ed25519PublicKey]) -> bool:
+    """Whether a trusted key signed this very slip under its own kid: then only the kid was
+    changed (a mistyped or altered slip), which is not a key this kiosk lacks."""
+    for key in trusted.values():
+        try:
+            key.verify(signature, _DOMAIN + _kid_bytes(key) + rest)
+        except InvalidSignature:
+            continue
+        return True
+    return False
+
+
 def read_slip(text: str, trusted: Mapping[str, Ed25519PublicKey]) -> Slip:
     """Check a slip offline against the district keys this kiosk trusts (kid -> key).
 
     Raises MalformedProof (damaged or not a slip), UntrustedIssuer (a key this kiosk does not
-    trust) or BadSignature (altered or forged); nothing else."""
+    trust), or BadSignature (altered or forged, including a trusted key's slip whose kid was
+    changed); nothing else."""
     if not isinstance(text, str):
         raise MalformedProof("This is not a district slip.")
     cleaned = text.strip()
@@ -163,6 +176,8 @@ def read_slip(text: str, trusted: Mapping[str, Ed25519PublicKey]) -> Slip:
     award_id = _award_id(signed[_KID_BYTES + 2:])
     key = trusted.get(kid)
     if key is None:
+        if _altered_kid(signed[_KID_BYTES:], signature, trusted):
+            raise BadSignature("This slip has been altered or forged.")
         raise UntrustedIssuer("This slip was signed by a key this kiosk does not trust.")
     try:
         key.verify(signature, _DOMAIN + signed)

@@ -48,7 +48,7 @@ class SlipData:
     token: str
 
 
-def qr_code(token: str) -> qrcode.QRCode:  # type: ignore[type-arg]
+def qr_code(token: str) -> qrcode.QRCode:
     """The smallest QR code (ECC M, 4-module quiet zone) that holds ``token``."""
     code = qrcode.QRCode(version=None, error_correction=ERROR_CORRECT_M, border=QR_BORDER)
     upper = token.upper()

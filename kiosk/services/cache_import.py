@@ -1,13 +1,16 @@
 """Import badge data into the cache from CSV files: the roster (one row per award) and the pin
-catalogue. Idempotent: importing the same file again changes nothing; a changed row (a newly
-revoked award, say) is applied. A bad row is reported with its line number and skipped; the
-rest of the file still imports. All files go in one transaction."""
+catalogue; and, through :mod:`.badge_import`, from Open Badges documents (JSON, JWKS, baked
+images). Each file is told apart by its content, not its name. Idempotent: importing the same
+file again changes nothing; a changed row (a newly revoked award, say) is applied. A bad row is
+reported with its line number and skipped; the rest of the file still imports. All files go in
+one transaction."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+import os
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -37,34 +40,53 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def summary(self) -> str:
-        return (f"{self.rows} rows read: {self.created} added, {self.updated} changed, "
+        text = (f"{self.rows} rows read: {self.created} added, {self.updated} changed, "
                 f"{self.unchanged} unchanged, {len(self.errors)} with errors")
+        if self.warnings:
+            text += f", {len(self.warnings)} warning{'s' if len(self.warnings) > 1 else ''}"
+        return text
 
 
 class RowError(ValueError):
     pass
 
 
-def count_rows(paths: Iterable[Path]) -> int:
+def count_rows(paths: Iterable[str | Path]) -> int:
+    """Rows in CSV files, documents in JSON files, one per badge image: the progress total."""
+    from . import badge_import
+
     total = 0
     for path in paths:
         with open(path, "rb") as f:
-            total += max(sum(1 for _ in f) - 1, 0)
+            if badge_import.file_format(f.read(badge_import.HEAD_BYTES)) == "table":
+                f.seek(0)
+                total += max(sum(1 for _ in f) - 1, 0)
+            else:
+                total += badge_import.count_documents(Path(path))
     return total
 
 
-def import_files(paths: Iterable[str | Path], progress: Progress | None = None) -> ImportReport:
-    """Import catalogue files first (whatever order they are given in), then rosters."""
+def import_files(paths: Iterable[str | Path], progress: Progress | None = None, *,
+                 credential: str | None = None, issuer: str | None = None) -> ImportReport:
+    """Import catalogue files first (whatever order they are given in), then rosters, then
+    Open Badges documents. ``credential`` ties every badge class among those documents to
+    that catalogue credential; ``issuer`` names the issuer whose keys a JWKS file holds."""
+    from . import badge_import
+
     files = [Path(p) for p in paths]
     parsed = []
+    documents: list[badge_import.Item] = []
     for path in files:
+        data = _read(path)
+        if badge_import.file_format(data[:badge_import.HEAD_BYTES]) != "table":
+            documents.extend(badge_import.read_documents(path.name, data))
+            continue
         try:
-            text = path.read_bytes().decode("utf-8-sig")
-        except OSError as exc:
-            raise InvalidInput(f"{path}: cannot read the file ({exc.strerror}).") from None
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise InvalidInput(f"{path}: not a UTF-8 text file.") from None
         reader = csv.DictReader(io.StringIO(text, newline=""))
@@ -74,7 +96,8 @@ def import_files(paths: Iterable[str | Path], progress: Progress | None = None) 
         if kind is None:
             raise InvalidInput(
                 f"{path}: unknown file. A roster starts with the header "
-                f"{','.join(ROSTER_COLUMNS)}; a catalogue with {','.join(CATALOGUE_COLUMNS)}."
+                f"{','.join(ROSTER_COLUMNS)}; a catalogue with {','.join(CATALOGUE_COLUMNS)}; "
+                "badge data is Open Badges JSON or a baked PNG or SVG badge image."
             )
         parsed.append((kind, path, reader))
     parsed.sort(key=lambda item: item[0] != "catalogue")
@@ -91,8 +114,25 @@ def import_files(paths: Iterable[str | Path], progress: Progress | None = None) 
                     report.errors.append(f"{path.name}, line {reader.line_num}: {exc}")
                 if progress:
                     progress(1)
+        if documents or credential is not None or issuer is not None:
+            badge_import.BadgeImporter(importer, credential=credential,
+                                       issuer=issuer).run(documents, progress)
         lookups.set_setting(lookups.BADGE_DATA_AS_OF, utcnow().isoformat())
     return report
+
+
+def _read(path: Path) -> bytes:
+    """The file's bytes; a badge file over the size limit is refused before it is read."""
+    from . import badge_import
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(badge_import.HEAD_BYTES)
+            if badge_import.file_format(head) != "table":
+                badge_import.check_size(path.name, os.fstat(f.fileno()).st_size)
+            return head + f.read()
+    except OSError as exc:
+        raise InvalidInput(f"{path}: cannot read the file ({exc.strerror}).") from None
 
 
 def _kind(header: list[str]) -> str | None:
@@ -186,12 +226,8 @@ class _Importer:
         keys = list(_keys(award_id, "award_id"))
         for url in (row.get("award_urls") or "").split():
             keys.extend(k for k in _keys(url, "award_urls") if k not in keys)
-        for key in keys:
-            owner = self.keys.get(key)
-            if owner is not None and owner != award_id:
-                raise RowError(f"{key.split(':', 1)[1]!r} already belongs to award {owner!r}")
         revoked = _bool(row, "revoked")
-        award_values = {
+        award_values: dict[str, object] = {
             "credential": cred,
             "issued_on": _date(row, "issued_on"),
             "revoked": revoked,
@@ -200,9 +236,7 @@ class _Importer:
         }
         person_values = {"name": _text(row, "name", limit=200), "email": email,
                          "building": building}
-        award = self.s.get(Award, award_id)
-        if award is not None and award.person.employee_id != employee_id:
-            raise RowError(f"award {award_id!r} belongs to another employee")
+        award = self.check_award(award_id, keys, employee_id)
         # The row is valid: apply it.
         person = self.people.get(employee_id)
         person_created = person is None
@@ -214,22 +248,41 @@ class _Importer:
         if building and building not in self.buildings:
             self.s.add(Building(name=building, code=building_code(building), is_here=False))
             self.buildings.add(building)
-        award_created = award is None
+        award_created, award_changed = self.save_award(award, award_id, person, keys,
+                                                       award_values)
+        self._count(award_created or person_created, person_changed or award_changed)
+
+    def check_award(self, award_id: str, keys: list[str], employee_id: str) -> Award | None:
+        """The stored award ``award_id`` (None when new). RowError when one of its ``keys``
+        belongs to another award, or the award to another employee."""
+        for key in keys:
+            owner = self.keys.get(key)
+            if owner is not None and owner != award_id:
+                raise RowError(f"{key.split(':', 1)[1]!r} already belongs to award {owner!r}")
+        award = self.s.get(Award, award_id)
+        if award is not None and award.person.employee_id != employee_id:
+            raise RowError(f"award {award_id!r} belongs to another employee")
+        return award
+
+    def save_award(self, award: Award | None, award_id: str, person: Person, keys: list[str],
+                   values: dict[str, object]) -> tuple[bool, bool]:
+        """Create or update an award checked by :meth:`check_award`, and store its new keys.
+        Returns (created, changed)."""
+        created = award is None
         if award is None:
             award = Award(id=award_id, person=person)
             self.s.add(award)
-        award_changed = _assign(award, award_values)
-        if award_changed and not award_created:
+        changed = _assign(award, values)
+        if changed and not created:
             award.updated_at = utcnow()
         new_keys = [k for k in keys if k not in self.keys]
         for key in new_keys:
             self.s.add(AwardKey(key=key, award=award))
             self.keys[key] = award_id
-        self._count(award_created or person_created,
-                    person_changed or award_changed or bool(new_keys))
+        return created, changed or bool(new_keys)
 
 
-def _assign(obj: object, values: dict[str, object]) -> bool:
+def _assign(obj: object, values: Mapping[str, object]) -> bool:
     changed = False
     for attr, value in values.items():
         if getattr(obj, attr, None) != value:

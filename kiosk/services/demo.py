@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import Award, AwardKey, Person
 from .accounts import create_user
 from .cache_import import import_files
+from .demo_proofs import seed_demo_proofs, slip_sample
 from .hand_out import hand_out
 from .lookups import get_setting, set_setting, staff_named
 from .setup import init_instance, upgrade_schema
@@ -68,8 +69,10 @@ def seed_demo(people: int = 300, rng_seed: int = 2022) -> DemoReport:
     for (credential, _, _), qty in zip(CATALOGUE[:4], STOCK, strict=True):
         receive_stock(credential, qty, admin.id, note="Demo shipment")
     designee = staff_named(LOGINS[2][0])
-    for award_id in _awards_with_pins()[:5]:
+    with_pins = _awards_with_pins()
+    for award_id in with_pins[:5]:
         hand_out(award_id, str(uuid.uuid4()), designee.id, note="Demo hand-out")
+    seed_demo_proofs(folder, with_pins[5:7])
     set_setting("demo_seeded", "1")
     db.session.commit()
     return DemoReport(True, LOGINS, _samples())
@@ -133,5 +136,8 @@ def _samples() -> dict[str, str]:
     )
     if ok_alias:
         samples["ok (badge link)"] = "https://" + ok_alias.removeprefix("url:")
+    slip = slip_sample(second_ok) if second_ok else None
+    if slip:
+        samples["ok (district slip)"] = slip
     samples["malformed"] = "not a badge at all"
     return samples

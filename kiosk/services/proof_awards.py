@@ -69,9 +69,8 @@ def _credential(signed: SignedClaims) -> Credential | None:
         row = db.session.get(BadgeClass, signed.badge_class)
         if row is not None and row.issuer_id == signed.issuer_id:
             return db.session.get(Credential, row.credential_id) if row.credential_id else None
-    if signed.badge_name:  # the trusted issuer's own name for the badge
-        return db.session.scalar(select(Credential).where(
-            Credential.name_key == lookups.name_key(signed.badge_name)))
+    # Never by the badge's own name: any trusted issuer could name a badge like a district
+    # credential. The tie is the district's act, made when it imports the badge class.
     return None
 
 

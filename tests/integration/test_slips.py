@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pytest
 import zxingcpp
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
+from qrcode.constants import ERROR_CORRECT_M
 from sqlalchemy import select
 
 from kiosk.domain.proof_errors import UntrustedIssuer
-from kiosk.domain.slips import district_kid, public_key_from_text, read_slip
+from kiosk.domain.slips import district_kid, make_slip, public_key_text, read_slip
 from kiosk.errors import InvalidInput
 from kiosk.extensions import db
 from kiosk.models import Award
@@ -167,8 +169,6 @@ def test_buildings_are_matched_loosely_and_unknown_ones_are_listed(ctx):
 
 
 def test_another_kiosk_trusts_the_district_key(ctx, tmp_path):
-    from kiosk.domain.slips import public_key_text
-
     key = district_key(create=True)
     assert key is not None
     token = slips_for_building(f.BUILDING, TODAY)[0].token
@@ -231,6 +231,9 @@ def test_the_pdf_carries_every_slip_as_a_qr_code_a_scanner_reads(ctx, tmp_path):
     trusted = {district_kid(key.public_key()): key.public_key()}
     for code in codes:
         assert code.ec_level == "M"
+        corners = code.position
+        width_px = abs(corners.top_right.x - corners.top_left.x)
+        assert width_px >= 150, "the code is at least 1 inch wide on paper (150 dpi)"
         slip = read_slip(code.text, trusted)
         assert slip.award_id in {s.award_id for s in report.slips}
     by_award = {read_slip(c.text, trusted).award_id: _version(c) for c in codes}
@@ -251,10 +254,6 @@ def test_the_pdf_shows_names_literally_and_in_words(ctx, tmp_path):
 
 
 def test_nine_slips_take_two_pages(tmp_path):
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    from kiosk.domain.slips import make_slip
-
     key = Ed25519PrivateKey.generate()
     slips = [SlipData(f"Person {i}", f"E{i}", f.TRAUMA, "Trauma pin", str(uuid.UUID(int=i)),
                       make_slip(str(uuid.UUID(int=i)), TODAY, key)) for i in range(9)]
@@ -280,14 +279,10 @@ def test_the_typical_token_fits_a_version_6_qr_code(ctx):
     slip = slips_for_building(f.BUILDING, TODAY)[0]
     code = qr_code(slip.token)
     assert code.version <= 6
-    assert code.error_correction == 0  # qrcode's constant for level M
+    assert code.error_correction == ERROR_CORRECT_M
 
 
 def test_long_names_shrink_or_wrap_and_stay_on_their_slip(tmp_path):
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    from kiosk.domain.slips import make_slip
-
     key = Ed25519PrivateKey.generate()
     long_name = "Maximiliana Alexandrovna Konstantinopolous-Fitzgerald"
     slips = [SlipData(long_name, "E123456789", f.CULTURE, f"{f.CULTURE} pin", "JCS-1",

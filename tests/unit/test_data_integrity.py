@@ -383,9 +383,13 @@ def test_a_term_the_contexts_do_not_define_is_malformed() -> None:
         verify_data_integrity(doc, trust)
 
 
-def test_a_relative_iri_is_malformed() -> None:
+@pytest.mark.parametrize(
+    ("member", "value"),
+    [("id", "staff/42"), ("type", ["AchievementSubject", "PinHolder"])],
+)
+def test_a_relative_iri_is_malformed(member: str, value: object) -> None:
     base = open_badge()
-    base["credentialSubject"]["id"] = "staff/42"  # relative: it would not be signed
+    base["credentialSubject"][member] = value  # relative: other processors would not sign it
     doc = sign_data_integrity(base, ED_KEY, VERIFICATION_METHOD, CREATED)
     with pytest.raises(MalformedProof, match="relative IRI"):
         verify_data_integrity(doc, trust)

@@ -708,6 +708,92 @@ def test_ob3_data_integrity_revoked_through_its_status_list(
     assert verdict(read_proof(text, facts, NOW)) is Reason.REVOKED
 
 
+# The same signed graph can be spelled many ways in JSON-LD: a term as its full IRI, "type" as
+# "@type", a string as {"@value": ...}. The signature covers the graph, so a holder can re-spell
+# a credential without the issuer's key. What the kiosk reads from the JSON must then still be
+# what was signed (or the credential must be refused): never "not revoked" for a revoked one.
+
+VC_VOCAB = "https://www.w3.org/2018/credentials#"
+OB_VOCAB = "https://purl.imsglobal.org/spec/vc/ob/vocab.html#"
+XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
+
+
+def _respell_term(doc: dict[str, Any], term: str, iri: str, typed: bool = False) -> None:
+    value = doc.pop(term)
+    doc[iri] = {"@value": value, "@type": XSD_DATETIME} if typed else value
+
+
+RESPELLINGS: dict[str, Any] = {
+    "credentialStatus-as-iri":
+        lambda d: _respell_term(d, "credentialStatus", VC_VOCAB + "credentialStatus"),
+    "status-type-as-@type":
+        lambda d: d["credentialStatus"].update({"@type": d["credentialStatus"].pop("type")}),
+    "statusPurpose-as-value-object":
+        lambda d: d["credentialStatus"].update(statusPurpose={"@value": "revocation"}),
+    "statusListCredential-as-node":
+        lambda d: d["credentialStatus"].update(statusListCredential={"@id": OB3_STATUS}),
+}
+# The signature covers the JSON-LD graph, so the same credential can be re-spelled (full IRI
+# keys, @type, @value/@id objects) and still verify: the kiosk must read its facts from the
+# graph as signed, not from the JSON as it arrived.
+
+
+@pytest.mark.parametrize("respell", list(RESPELLINGS.values()), ids=list(RESPELLINGS))
+def test_ob3_data_integrity_respelled_status_still_revokes(
+        corpus: Corpus, facts: InMemoryFacts, respell: Any) -> None:
+    doc = corpus.ob3_data_integrity(status="bitstring", status_index=3)
+    corpus.set_status_bit(3)
+    assert verdict(read_proof(json.dumps(doc), facts, NOW)) is Reason.REVOKED
+    respell(doc)
+    try:
+        proof = read_proof(json.dumps(doc), facts, NOW)
+    except ProofError:
+        return  # refusing the re-spelled credential is fine too
+    assert verdict(proof) is Reason.REVOKED
+
+
+def test_ob3_data_integrity_respelled_valid_until_still_expires(
+        corpus: Corpus, facts: InMemoryFacts) -> None:
+    doc = corpus.ob3_data_integrity(valid_until=NOW - timedelta(days=1))
+    assert verdict(read_proof(json.dumps(doc), facts, NOW)) is Reason.EXPIRED
+    _respell_term(doc, "validUntil", VC_VOCAB + "validUntil", typed=True)
+    try:
+        proof = read_proof(json.dumps(doc), facts, NOW)
+    except ProofError:
+        return
+    assert verdict(proof) is Reason.EXPIRED
+
+
+def test_ob3_data_integrity_respelled_valid_from_is_still_not_yet_valid(
+        corpus: Corpus, facts: InMemoryFacts) -> None:
+    doc = corpus.ob3_data_integrity(valid_from=NOW + timedelta(days=3))
+    assert verdict(read_proof(json.dumps(doc), facts, NOW)) is Reason.NOT_YET_VALID
+    _respell_term(doc, "validFrom", VC_VOCAB + "validFrom", typed=True)
+    try:
+        proof = read_proof(json.dumps(doc), facts, NOW)
+    except ProofError:
+        return
+    assert verdict(proof) is Reason.NOT_YET_VALID
+
+
+@pytest.mark.parametrize("respell", [
+    lambda s: _respell_term(s, "identifier", OB_VOCAB + "identifier"),
+    lambda s: s["identifier"][0].update(
+        identityHash={"@value": s["identifier"][0]["identityHash"]}),
+], ids=["identifier-as-iri", "identityHash-as-value-object"])
+def test_ob3_data_integrity_respelled_recipient_is_still_checked(
+        corpus: Corpus, facts: InMemoryFacts, respell: Any) -> None:
+    doc = corpus.ob3_data_integrity()
+    assert verdict(read_proof(json.dumps(doc), facts, NOW),
+                   email="mallory@example.org") is Reason.RECIPIENT_MISMATCH
+    respell(doc["credentialSubject"])
+    try:
+        proof = read_proof(json.dumps(doc), facts, NOW)
+    except ProofError:
+        return
+    assert verdict(proof, email="mallory@example.org") is Reason.RECIPIENT_MISMATCH
+
+
 # === Recipients ================================================================================
 
 
@@ -970,3 +1056,16 @@ def test_a_scan_longer_than_4kb_is_malformed(corpus: Corpus, facts: InMemoryFact
 
 def test_an_unknown_carrier_is_malformed(corpus: Corpus, facts: InMemoryFacts) -> None:
     assert refused(corpus.ob2_jws(), facts, carrier="baked-gif") is Reason.MALFORMED
+
+
+def test_ob3_vcdm_1_1_vc_claim_with_id_and_issuer_only_in_jti_and_iss(
+        corpus: Corpus, facts: InMemoryFacts) -> None:
+    credential = corpus.ob3_credential("rsa", vcdm1=True,
+                                       extra={"id": None, "issuer": None, "issuanceDate": None})
+    claims = {"iss": OB3_RSA, "jti": AWARD_ID, "nbf": epoch_of(ISSUED)}
+    token = make_jws(corpus.rsa_key, {**claims, "vc": credential},
+                     header={"typ": "JWT", "kid": "rsa-1"})
+    proof = read_proof(token, facts, NOW)
+    assert proof.keys == (AWARD_KEY,)
+    assert proof.signed is not None and proof.signed.issuer_id == OB3_RSA
+    assert verdict(proof) is Reason.OK

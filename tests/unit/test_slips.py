@@ -116,15 +116,30 @@ def test_other_text_does_not_look_like_a_slip(text):
 
 
 @pytest.mark.parametrize("award_id", [URN, "JCS-1"])
-def test_every_flipped_character_is_refused(award_id):
+def test_every_flipped_character_is_bad_signature_or_malformed(award_id):
     token = make_slip(award_id, DAY, DISTRICT)
+    # letter 7 of the body holds the kid's last 2 bits and the day's first 3: a change there can
+    # make both an unknown kid and another day, which reads as a key this kiosk does not trust
+    mixed = len(PREFIX) + 6
     for i, original in enumerate(token):
         for replacement in {"A", "Z", "2", "7", "Q", "0", "1", ":", " ", "é"}:
             if replacement.upper() == original.upper():
                 continue
             altered = token[:i] + replacement + token[i + 1:]
-            with pytest.raises(PROOF_ERRORS):
+            allowed = PROOF_ERRORS if i == mixed else (BadSignature, MalformedProof)
+            with pytest.raises(allowed):
                 read_slip(altered, TRUSTED)
+
+
+def test_a_changed_kid_letter_reads_as_altered_not_as_another_key():
+    token = make_slip(URN, DAY, DISTRICT)
+    for i in range(len(PREFIX), len(PREFIX) + 6):  # the 30 bits of the kid alone
+        other = ALPHABET[(ALPHABET.index(token[i]) + 1) % 32]
+        with pytest.raises(BadSignature, match="altered or forged"):
+            read_slip(token[:i] + other + token[i + 1:], TRUSTED)
+    # a kiosk that trusts no key at all cannot tell: it says so
+    with pytest.raises(UntrustedIssuer):
+        read_slip(token[:5] + ALPHABET[(ALPHABET.index(token[5]) + 1) % 32] + token[6:], {})
 
 
 def test_a_changed_award_id_or_day_with_valid_spelling_is_bad_signature():
@@ -274,3 +289,15 @@ def test_any_public_key_text_is_a_key_or_malformed(text):
         public_key_from_text(text)
     except MalformedProof:
         pass
+
+
+@pytest.mark.parametrize("award_id", [URN, BARE])
+def test_a_typical_slip_fits_a_version_6_qr_code_at_level_m(award_id):
+    from qrcode.constants import ERROR_CORRECT_M
+
+    from kiosk.reports.slips_pdf import qr_code
+
+    code = qr_code(make_slip(award_id, DAY, DISTRICT))
+    assert code.version <= 6
+    assert code.error_correction == ERROR_CORRECT_M
+    assert code.border == 4

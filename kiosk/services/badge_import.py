@@ -1,0 +1,748 @@
+"""Import Open Badges documents into the badge cache, as ``kiosk cache import`` does.
+
+A file is told apart by its content, never its name: a PNG or SVG is a baked badge image, text
+starting with ``{`` or ``[`` is JSON (a list holds several documents), anything else is a CSV
+file for :mod:`.cache_import`. A JSON object with a ``keys`` list is a JWKS, read for the
+issuer named by ``--issuer``. Every other document is known by its ``type``: OB 2.0 Issuer
+Profile, CryptographicKey, BadgeClass, Assertion and RevocationList; OB 3.0 Profile, Achievement,
+OpenBadgeCredential, 1EdTechRevocationList and Bitstring Status List credentials.
+
+Import is the district's own act of trust, so signatures are not checked here (a signed badge
+in an image is only decoded); what is stored is what :mod:`.trust` reads when a proof is
+checked. Documents are applied in an order that lets one import carry everything, whatever
+the order of the files: issuers, keys, JWKS, badge classes, revocation and status lists,
+assertions and credentials, and last the revocation lists are applied to the cached awards.
+A bad document is reported ("file.json, item 3: ...") and skipped; the rest still imports,
+in the same transaction as the CSV files.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from ..domain.baked import PNG_SIGNATURE, extract_baked
+from ..domain.claims import (
+    first_object,
+    node_id,
+    node_name,
+    ob2_recipient,
+    ob3_recipient,
+    types_of,
+    when,
+)
+from ..domain.facts import Recipient
+from ..domain.jws import decode_compact
+from ..domain.keys import key_from_jwk, key_from_pem
+from ..domain.ob3 import revocation as ob3_revocation
+from ..domain.ob3 import vc_of
+from ..domain.payload import MalformedPayload, award_keys
+from ..domain.proof_errors import MalformedProof, ProofError
+from ..domain.recipient import identity_matches
+from ..domain.revocation import decode_status_list, ob2_revoked
+from ..errors import InvalidInput
+from ..models import Credential, Person, utcnow
+from ..models_issuers import BadgeClass, Issuer, IssuerKey, RevocationList
+from . import lookups
+from .cache_import import Progress, RowError, _assign, _Importer, _keys
+from .trust import DatabaseFacts
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_DEPTH = 64  # badge documents nest about six deep
+HEAD_BYTES = 4096  # enough of a file's start to tell what it is
+PRIVATE_JWK_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
+REVOKED = "Revoked by the issuer."
+HOSTED_LINK_ONLY = ("this image holds only a link to a hosted badge; import the roster row "
+                    "for it instead")
+
+_ABSOLUTE_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_OB2_CONTEXTS = ("w3id.org/openbadges/v2", "openbadgespec.org")
+
+Document = Mapping[str, object]
+
+
+class DocumentError(RowError):
+    """One document cannot be imported; the message says why, in words a person can act on."""
+
+
+class Kind(StrEnum):
+    """What a document is, in import order (see :data:`_PHASES`)."""
+
+    ISSUER = "issuer profile"
+    KEY = "key"
+    JWKS = "JWKS"
+    BADGE_CLASS = "badge class"
+    OB2_LIST = "revocation list"
+    OB3_LIST = "1EdTech revocation list"
+    STATUS_LIST = "status list"
+    ASSERTION = "assertion"
+    CREDENTIAL = "credential"
+
+
+_PHASES = {Kind.ISSUER: 0, Kind.KEY: 1, Kind.JWKS: 2, Kind.BADGE_CLASS: 3, Kind.OB2_LIST: 4,
+           Kind.OB3_LIST: 4, Kind.STATUS_LIST: 4, Kind.ASSERTION: 5, Kind.CREDENTIAL: 5}
+
+# Most specific first: a credential's type list also says VerifiableCredential.
+_TYPES: tuple[tuple[Kind, frozenset[str]], ...] = (
+    (Kind.STATUS_LIST, frozenset({"BitstringStatusListCredential", "StatusList2021Credential"})),
+    (Kind.CREDENTIAL, frozenset({"OpenBadgeCredential", "AchievementCredential"})),
+    (Kind.OB3_LIST, frozenset({"1EdTechRevocationList"})),
+    (Kind.ISSUER, frozenset({"Issuer", "Profile"})),
+    (Kind.KEY, frozenset({"CryptographicKey"})),
+    (Kind.BADGE_CLASS, frozenset({"BadgeClass", "Achievement"})),
+    (Kind.ASSERTION, frozenset({"Assertion"})),
+    (Kind.OB2_LIST, frozenset({"RevocationList"})),
+)
+
+
+# --- reading files (pure) --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    """One document of a file, or why it cannot be read (``document`` None, ``problem``)."""
+
+    label: str  # "file.json, item 3", "file.json" or "badge.png"
+    document: Document | None
+    problem: str = ""
+
+
+def file_format(head: bytes) -> str:
+    """"image", "json" or "table" (CSV), from the first bytes of a file."""
+    if head.startswith(PNG_SIGNATURE):
+        return "image"
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
+    if text.startswith(b"<"):
+        return "image"
+    if text.startswith((b"{", b"[")):
+        return "json"
+    return "table"
+
+
+def check_size(name: str, size: int) -> None:
+    if size > MAX_FILE_BYTES:
+        raise InvalidInput(f"{name}: the file is larger than 20 MB, too large for badge data.")
+
+
+def read_documents(name: str, data: bytes) -> list[Item]:
+    """The documents in a badge file. InvalidInput when the file as a whole cannot be read
+    (too large, not UTF-8, not JSON); a problem with one document is kept in its Item."""
+    check_size(name, len(data))
+    if file_format(data[:HEAD_BYTES]) == "image":
+        try:
+            return [Item(name, document_in_image(data))]
+        except (DocumentError, ProofError) as exc:
+            return [Item(name, None, str(exc))]
+    value = _json_file(name, data)
+    if isinstance(value, dict):
+        return [Item(name, value)]
+    items = []
+    for number, entry in enumerate(value, 1):
+        label = f"{name}, item {number}"
+        if isinstance(entry, dict):
+            items.append(Item(label, entry))
+        else:
+            items.append(Item(label, None, "not a JSON object, so not a badge document"))
+    return items
+
+
+def count_documents(path: Path) -> int:
+    """How many documents a badge file holds (1 for an image or a file that cannot be read):
+    the progress total. Never raises for bad content."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return 1
+        data = path.read_bytes()
+        if file_format(data[:HEAD_BYTES]) == "image":
+            return 1
+        value = _json_file(path.name, data)
+    except (OSError, InvalidInput):
+        return 1
+    return len(value) if isinstance(value, list) else 1
+
+
+def _json_file(name: str, data: bytes) -> dict[str, Any] | list[Any]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{name}: not a UTF-8 text file.") from None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{name}: not valid JSON (line {exc.lineno}, column {exc.colno}: "
+                           f"{exc.msg}).") from None
+    except RecursionError:
+        raise InvalidInput(f"{name}: the JSON is nested too deeply to be badge data.") from None
+    except ValueError as exc:  # e.g. a number with thousands of digits
+        raise InvalidInput(f"{name}: not valid JSON ({exc}).") from None
+    if not isinstance(value, dict | list):
+        raise InvalidInput(f"{name}: not a JSON object or list of objects.")
+    if _depth(value) > MAX_DEPTH:
+        raise InvalidInput(f"{name}: the JSON is nested too deeply to be badge data.")
+    return value
+
+
+def _depth(value: object) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict):
+            children: list[object] = list(node.values())
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_DEPTH:
+            break
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def document_in_image(data: bytes) -> Document:
+    """The badge document baked into a PNG or SVG image. A signed badge is decoded without
+    checking its signature: importing is the district's own act of trust."""
+    baked = extract_baked(data)
+    text = baked.text
+    if text.startswith("{"):
+        try:
+            value = json.loads(text)
+        except (ValueError, RecursionError):
+            raise DocumentError("the badge data in this image is damaged JSON") from None
+        if not isinstance(value, dict):
+            raise DocumentError("the badge data in this image is not a JSON object")
+        return value
+    if text.startswith("ey") and text.count(".") == 2:
+        payload = decode_compact(text).payload
+        credential = vc_of(payload)
+        if credential is None:
+            return payload  # an OB 2.0 signed assertion
+        return _with_jwt_claims(credential, payload)
+    if re.match(r"^https?://", text, re.IGNORECASE):
+        raise DocumentError(HOSTED_LINK_ONLY)
+    raise DocumentError("the badge data in this image is neither JSON nor a signed badge")
+
+
+def _with_jwt_claims(credential: Document, payload: Document) -> Document:
+    """A VCDM 1.1 ``vc`` claim may leave its id and issuer to the JWT's ``jti`` and ``iss``."""
+    filled = dict(credential)
+    for claim, member in (("jti", "id"), ("iss", "issuer")):
+        if member not in filled and isinstance(payload.get(claim), str):
+            filled[member] = payload[claim]
+    return filled
+
+
+def kind_of(doc: Document) -> Kind:
+    """What a document is, by its ``type`` (a JWKS and untyped assertions by their shape)."""
+    types = types_of(doc.get("type"))
+    if not types:
+        if isinstance(doc.get("keys"), list):
+            return Kind.JWKS
+        if "recipient" in doc and "badge" in doc:
+            return Kind.ASSERTION
+        if "credentialSubject" in doc:
+            return Kind.CREDENTIAL
+        raise DocumentError("the document has no type, so it is not clear what it is")
+    for kind, names in _TYPES:
+        if types & names:
+            return kind
+    shown = ", ".join(sorted(types))[:200]
+    raise DocumentError(f"unknown document type {shown!r}; the kiosk imports Open Badges "
+                        "profiles, keys, badge classes, assertions, credentials and "
+                        "revocation or status lists")
+
+
+def issuer_version(doc: Document) -> str:
+    """"ob2" for an OB 2.0 Issuer Profile, else "ob3"."""
+    context = json.dumps(doc.get("@context", ""))
+    if any(mark in context for mark in _OB2_CONTEXTS):
+        return "ob2"
+    return "ob2" if "publicKey" in doc or "revocationList" in doc else "ob3"
+
+
+def revoked_ids(doc: Document, kind: str) -> Iterator[tuple[str, str]]:
+    """(id, reason) for each entry of an OB 2.0 RevocationList (``kind`` "ob2") or OB 3.0
+    1EdTechRevocationList ("ob3"), read the way :mod:`kiosk.domain.revocation` reads them."""
+    places: list[Document] = [doc]
+    keys: tuple[str, ...] = ("revokedAssertions",)
+    if kind == "ob3":
+        keys = ("revokedCredential", "revokedCredentials")
+        subject = doc.get("credentialSubject")
+        subjects = subject if isinstance(subject, list) else [subject]
+        places.extend(s for s in subjects if isinstance(s, Mapping))
+    for place in places:
+        for key in keys:
+            entries = place.get(key)
+            if isinstance(entries, str | Mapping):
+                entries = [entries]
+            if not isinstance(entries, list):
+                continue
+            for entry in entries:
+                if isinstance(entry, str) and entry:
+                    yield entry, ""
+                elif isinstance(entry, Mapping) and isinstance(entry.get("id"), str):
+                    reason = entry.get("revocationReason")
+                    yield str(entry["id"]), reason if isinstance(reason, str) else ""
+
+
+def _id(doc: Document, what: str) -> str:
+    try:
+        return node_id(doc.get("id"), what)
+    except MalformedProof:
+        raise DocumentError(f"{what} has no usable id") from None
+
+
+def _optional_id(value: object) -> str:
+    try:
+        return node_id(value, "id", required=False)
+    except MalformedProof:
+        return ""
+
+
+def _canonical(doc: object) -> str:
+    """The stored text of a document: the same document always gives the same text."""
+    return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _is_absolute(kid: str) -> bool:
+    return kid.startswith("did:") or bool(_ABSOLUTE_URL.match(kid))
+
+
+def _flag(value: object) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+# --- applying documents to the cache ---------------------------------------------------------
+
+
+@dataclass
+class _Outcome:
+    """What importing one document did, counted once all documents are applied."""
+
+    created: bool = False
+    changed: bool = False
+
+    def add(self, created: bool, changed: bool) -> None:
+        self.changed = self.changed or created or changed
+
+
+@dataclass(frozen=True)
+class _BadgeClassRow:
+    id: str
+    issuer_id: str
+    name: str
+    credential_id: int | None
+
+
+class BadgeImporter:
+    """Applies badge documents inside the CSV importer's transaction (its session, caches
+    and report)."""
+
+    def __init__(self, base: _Importer, *, credential: str | None = None,
+                 issuer: str | None = None):
+        self.base = base
+        self.s = base.s
+        self.report = base.report
+        self.s.flush()  # catalogue rows imported just now get their ids
+        self.tie: Credential | None = None
+        if credential is not None:
+            self.tie = base.credentials.get(lookups.name_key(credential))
+            if self.tie is None:
+                raise InvalidInput(f"--credential {credential!r} is not in the pin catalogue "
+                                   "(import the catalogue file too).")
+        self.issuer = (issuer or "").strip() or None
+        self.facts = DatabaseFacts()
+        self.lists: list[tuple[_Outcome, str, Document]] = []
+        self.warned: set[str] = set()
+        self._by_email: dict[str, list[Person]] | None = None
+        self._handlers: dict[Kind, Callable[[Document, str, _Outcome], None]] = {
+            Kind.ISSUER: self.issuer_profile,
+            Kind.KEY: self.cryptographic_key,
+            Kind.JWKS: self.jwks,
+            Kind.BADGE_CLASS: self.badge_class,
+            Kind.OB2_LIST: lambda doc, label, out: self.revocation_list(doc, out, "ob2"),
+            Kind.OB3_LIST: lambda doc, label, out: self.revocation_list(doc, out, "ob3"),
+            Kind.STATUS_LIST: self.status_list,
+            Kind.ASSERTION: self.assertion,
+            Kind.CREDENTIAL: self.credential,
+        }
+
+    def run(self, items: list[Item], progress: Progress | None = None) -> None:
+        queue: list[tuple[int, int, Kind, Item]] = []
+        for number, item in enumerate(items):
+            self.report.rows += 1
+            try:
+                if item.document is None:
+                    raise DocumentError(item.problem)
+                kind = kind_of(item.document)
+            except DocumentError as exc:
+                self._fail(item, exc, progress)
+                continue
+            queue.append((_PHASES[kind], number, kind, item))
+        queue.sort(key=lambda entry: entry[:2])
+        outcomes = []
+        for _phase, _number, kind, item in queue:
+            assert item.document is not None
+            outcome = _Outcome()
+            try:
+                self._handlers[kind](item.document, item.label, outcome)
+            except (RowError, ProofError) as exc:
+                self._fail(item, exc, progress)
+                continue
+            outcomes.append(outcome)
+            if progress:
+                progress(1)
+        self.apply_revocation_lists()
+        for outcome in outcomes:
+            self.base._count(outcome.created, outcome.changed)
+
+    def _fail(self, item: Item, exc: Exception, progress: Progress | None) -> None:
+        self.report.errors.append(f"{item.label}: {exc}")
+        if progress:
+            progress(1)
+
+    def _put(self, model: type[Any], row_id: str, values: dict[str, object]) -> tuple[bool, bool]:
+        """Create or update one row of the trust tables; (created, changed)."""
+        row = self.s.get(model, row_id)
+        created = row is None
+        if row is None:
+            row = model(id=row_id)
+            self.s.add(row)
+        changed = _assign(row, values)
+        if changed and not created:
+            row.imported_at = utcnow()
+        return created, changed and not created
+
+    # --- issuers and keys ----------------------------------------------------------------
+
+    def issuer_profile(self, doc: Document, label: str, out: _Outcome) -> None:
+        issuer_id = _id(doc, "the issuer profile")
+        entries = doc.get("publicKey")
+        if entries is None:
+            entries = []
+        elif not isinstance(entries, list):
+            entries = [entries]
+        key_ids: list[str] = []
+        keys: list[tuple[str, dict[str, object]]] = []
+        for entry in entries:
+            key_id = _optional_id(entry)
+            if not key_id:
+                raise DocumentError("a publicKey of the issuer profile has no usable id")
+            key_ids.append(key_id)
+            if isinstance(entry, Mapping) and "publicKeyPem" in entry:
+                keys.append(self._pem_key(entry, key_id, issuer_id))
+        listed = doc.get("revocationList")
+        list_id, embedded = "", None
+        if isinstance(listed, Mapping):
+            list_id = _id(listed, "the issuer's revocationList")
+            embedded = listed
+        elif listed is not None:
+            list_id = _optional_id(listed)
+            if not list_id:
+                raise DocumentError("the issuer's revocationList is not a usable URL")
+        out.created, changed = self._put(Issuer, issuer_id, {
+            "name": node_name(doc),
+            "version": issuer_version(doc),
+            "key_ids": json.dumps(key_ids) if key_ids else None,
+            "revocation_list": list_id,
+            "document": _canonical(doc),
+        })
+        out.add(False, changed)
+        for key_id, values in keys:
+            out.add(*self._put(IssuerKey, key_id, values))
+        if embedded is not None:
+            self.revocation_list(embedded, out, "ob2", default_issuer=issuer_id)
+
+    def cryptographic_key(self, doc: Document, label: str, out: _Outcome) -> None:
+        key_id = _id(doc, "the key")
+        if not _optional_id(doc.get("owner")):
+            raise DocumentError(f"key {key_id!r} names no owner (the issuer it belongs to)")
+        key_id, values = self._pem_key(doc, key_id, "")
+        out.created, changed = self._put(IssuerKey, key_id, values)
+        out.add(False, changed)
+
+    def _pem_key(self, doc: Document, key_id: str,
+                 default_owner: str) -> tuple[str, dict[str, object]]:
+        pem = doc.get("publicKeyPem")
+        if not isinstance(pem, str) or not pem.strip():
+            raise DocumentError(f"key {key_id!r} has no publicKeyPem")
+        if "PRIVATE KEY" in pem:
+            raise DocumentError(f"key {key_id!r} is a private key; export only the public key")
+        try:
+            key_from_pem(pem)
+        except MalformedProof as exc:
+            raise DocumentError(f"key {key_id!r}: {exc}") from None
+        owner = _optional_id(doc.get("owner")) or default_owner
+        return key_id, {"owner": owner, "kid": None, "kind": "pem", "material": pem.strip()}
+
+    def jwks(self, doc: Document, label: str, out: _Outcome) -> None:
+        if self.issuer is None:
+            raise DocumentError("a JWKS does not say whose keys it holds; import it with "
+                                "--issuer ISSUER_ID")
+        if self.s.get(Issuer, self.issuer) is None:
+            raise DocumentError(f"issuer {self.issuer!r} is not in the cache; import its "
+                                "profile first (or in the same import)")
+        entries = doc.get("keys")
+        assert isinstance(entries, list)
+        if any(isinstance(jwk, Mapping) and PRIVATE_JWK_MEMBERS & set(jwk) for jwk in entries):
+            raise DocumentError("this file holds private keys; export only the public keys")
+        if not entries:
+            raise DocumentError("the JWKS holds no keys")
+        rows: dict[str, dict[str, object]] = {}
+        for number, jwk in enumerate(entries, 1):
+            if not isinstance(jwk, Mapping):
+                raise DocumentError(f"key {number} of the JWKS is not a JSON object")
+            kid = jwk.get("kid")
+            if not isinstance(kid, str) or not kid.strip() or len(kid) > 300:
+                raise DocumentError(f"key {number} of the JWKS has no usable kid; every key "
+                                    "needs one")
+            try:
+                key_from_jwk(jwk)
+            except MalformedProof as exc:
+                raise DocumentError(f"key {kid!r}: {exc}") from None
+            key_id = kid if _is_absolute(kid) else f"{self.issuer}#{kid}"
+            if key_id in rows:
+                raise DocumentError(f"the JWKS holds two keys with kid {kid!r}")
+            rows[key_id] = {"owner": self.issuer, "kid": kid, "kind": "jwk",
+                            "material": _canonical(dict(jwk))}
+        for key_id, values in rows.items():
+            created, changed = self._put(IssuerKey, key_id, values)
+            out.created = out.created or created
+            out.changed = out.changed or changed
+        # The JWKS is the issuer's whole key set: a key it no longer holds is no longer trusted.
+        stale = self.s.scalars(select(IssuerKey).where(
+            IssuerKey.owner == self.issuer, IssuerKey.kind == "jwk",
+            IssuerKey.id.not_in(list(rows))))
+        for key in stale:
+            self.s.delete(key)
+            out.changed = True
+
+    # --- badge classes ---------------------------------------------------------------------
+
+    def badge_class(self, doc: Document, label: str, out: _Outcome) -> None:
+        achievement = "Achievement" in types_of(doc.get("type"))
+        row = self._read_badge_class(doc, achievement, self.issuer or "")
+        out.created, changed = self._save_badge_class(row, label)
+        out.add(False, changed)
+
+    def _read_badge_class(self, doc: Document, achievement: bool,
+                          fallback_issuer: str) -> _BadgeClassRow:
+        what = "the achievement" if achievement else "the badge class"
+        badge_id = _id(doc, what)
+        if achievement:
+            issuer_id = _optional_id(doc.get("creator")) or fallback_issuer
+            if not issuer_id:
+                raise DocumentError(f"achievement {badge_id!r} names no creator (its issuer); "
+                                    "import it with --issuer ISSUER_ID")
+        else:
+            issuer_id = _optional_id(doc.get("issuer"))
+            if not issuer_id:
+                raise DocumentError(f"badge class {badge_id!r} names no issuer")
+        name = node_name(doc)
+        return _BadgeClassRow(badge_id, issuer_id, name, self._tie(badge_id, name))
+
+    def _tie(self, badge_id: str, name: str) -> int | None:
+        """The catalogue credential of a badge class: ``--credential``, else the one it is
+        already tied to, else the one with its name."""
+        if self.tie is not None:
+            return self.tie.id
+        stored = self.s.get(BadgeClass, badge_id)
+        if stored is not None and stored.credential_id is not None:
+            return stored.credential_id
+        credential = self.base.credentials.get(lookups.name_key(name)) if name else None
+        return credential.id if credential is not None else None
+
+    def _save_badge_class(self, row: _BadgeClassRow, label: str) -> tuple[bool, bool]:
+        if row.credential_id is None and row.id not in self.warned:
+            self.warned.add(row.id)
+            self.report.warnings.append(
+                f"{label}: badge class {row.name or row.id!r} matches no credential in the "
+                "pin catalogue; it is kept but not tied to one (use --credential NAME)")
+        return self._put(BadgeClass, row.id, {"issuer_id": row.issuer_id, "name": row.name,
+                                              "credential_id": row.credential_id})
+
+    # --- revocation and status lists -------------------------------------------------------
+
+    def revocation_list(self, doc: Document, out: _Outcome, kind: str,
+                        default_issuer: str = "") -> None:
+        list_id = _id(doc, "the revocation list")
+        for key in ("revokedAssertions", "revokedCredential", "revokedCredentials"):
+            if key in doc and not isinstance(doc[key], list | str | Mapping):
+                raise DocumentError(f"revocation list {list_id!r}: {key} is not a list")
+        created, changed = self._put(RevocationList, list_id, {
+            "kind": kind,
+            "issuer_id": _optional_id(doc.get("issuer")) or default_issuer,
+            "document": _canonical(doc),
+        })
+        if default_issuer:  # embedded in an issuer profile, whose outcome this is
+            out.add(created, changed)
+        else:
+            out.created, out.changed = created, changed
+        self.lists.append((out, kind, doc))
+
+    def status_list(self, doc: Document, label: str, out: _Outcome) -> None:
+        list_id = _id(doc, "the status list")
+        subject = doc.get("credentialSubject")
+        if isinstance(subject, list):
+            subject = subject[0] if subject else None
+        encoded = subject.get("encodedList") if isinstance(subject, Mapping) else None
+        if not isinstance(encoded, str):
+            raise DocumentError(f"status list {list_id!r} has no encodedList")
+        try:
+            decode_status_list(encoded)
+        except MalformedProof as exc:
+            raise DocumentError(f"status list {list_id!r}: {exc}") from None
+        out.created, out.changed = self._put(RevocationList, list_id, {
+            "kind": "bitstring",
+            "issuer_id": _optional_id(doc.get("issuer")),
+            "document": _canonical(doc),
+        })
+
+    def apply_revocation_lists(self) -> None:
+        """Revoke every cached award that a revocation list of this import lists."""
+        for out, kind, doc in self.lists:
+            for listed_id, reason in revoked_ids(doc, kind):
+                try:
+                    keys = award_keys(listed_id)
+                except MalformedPayload:
+                    continue
+                award = lookups.find_award(keys)
+                if award is None or award.revoked:
+                    continue
+                award.revoked = True
+                award.revocation_reason = reason or REVOKED
+                award.updated_at = utcnow()
+                out.changed = True
+
+    # --- awards ------------------------------------------------------------------------------
+
+    def assertion(self, doc: Document, label: str, out: _Outcome) -> None:
+        award_id = _id(doc, "the assertion")
+        badge = doc.get("badge")
+        embedded = self._read_badge_class(badge, False, "") if isinstance(badge, Mapping) \
+            else None
+        badge_class = embedded or self._cached_badge_class(_optional_id(badge), "assertion")
+        recipient = ob2_recipient(doc.get("recipient"))
+        revoked = _flag(doc.get("revoked"))
+        reason = doc.get("revocationReason") if revoked else None
+        if not revoked:
+            reason = self._ob2_listed(award_id, badge_class.issuer_id, doc.get("uid"))
+            revoked = reason is not None
+        values: dict[str, object] = {
+            "issued_on": _day(doc.get("issuedOn"), "issue date"),
+            "expires_on": _day(doc.get("expires"), "expiry date"),
+            "revoked": revoked,
+            "revocation_reason": (reason if isinstance(reason, str) and reason
+                                  else REVOKED if revoked else "")[:1000],
+        }
+        self._save_award(award_id, recipient, badge_class, embedded, values, label, out)
+
+    def _ob2_listed(self, award_id: str, issuer_id: str, uid: object) -> str | None:
+        issuer = self.facts.issuer(issuer_id)
+        if issuer is None or not issuer.revocation_list:
+            return None
+        listed = self.facts.revocation_list(issuer.revocation_list)
+        if listed is None:
+            return None
+        return ob2_revoked(listed, award_id, uid if isinstance(uid, str) else None)
+
+    def credential(self, doc: Document, label: str, out: _Outcome) -> None:
+        award_id = _id(doc, "the credential")
+        subject = first_object(doc.get("credentialSubject"))
+        if subject is None:
+            raise DocumentError(f"credential {award_id!r} has no credentialSubject")
+        issuer_id = _optional_id(doc.get("issuer")) or self.issuer or ""
+        achievement = subject.get("achievement")
+        embedded = self._read_badge_class(achievement, True, issuer_id) \
+            if isinstance(achievement, Mapping) else None
+        badge_class = embedded or self._cached_badge_class(_optional_id(achievement),
+                                                           "credential")
+        recipient = ob3_recipient(subject)
+        if recipient is None:
+            raise DocumentError("the credential does not say who it was awarded to by email")
+        reason = ob3_revocation(doc, award_id, self.facts)
+        values: dict[str, object] = {
+            "issued_on": _day(doc.get("validFrom", doc.get("issuanceDate")), "issue date"),
+            "expires_on": _day(doc.get("validUntil", doc.get("expirationDate")),
+                               "expiry date"),
+            "revoked": reason is not None,
+            "revocation_reason": (reason or REVOKED)[:1000] if reason is not None
+            else "",
+        }
+        self._save_award(award_id, recipient, badge_class, embedded, values, label, out)
+
+    def _cached_badge_class(self, badge_id: str, what: str) -> _BadgeClassRow:
+        if not badge_id:
+            raise DocumentError(f"the {what} names no badge class")
+        stored = self.s.get(BadgeClass, badge_id)
+        if stored is None:
+            raise DocumentError(f"badge class {badge_id!r} is not in the cache; import it "
+                                "first (or in the same import)")
+        return _BadgeClassRow(stored.id, stored.issuer_id, stored.name, stored.credential_id)
+
+    def _save_award(self, award_id: str, recipient: Recipient, badge_class: _BadgeClassRow,
+                    embedded: _BadgeClassRow | None, values: dict[str, object], label: str,
+                    out: _Outcome) -> None:
+        if badge_class.credential_id is None:
+            raise DocumentError(f"badge class {badge_class.name or badge_class.id!r} is not "
+                                "tied to a credential in the pin catalogue; import it with "
+                                "--credential NAME")
+        person = self._person(recipient)
+        keys = list(_keys(award_id, "id"))
+        award = self.base.check_award(award_id, keys, person.employee_id)
+        # The document is valid: apply it.
+        if embedded is not None:
+            out.add(*self._save_badge_class(embedded, label))
+        values["credential"] = self.s.get(Credential, badge_class.credential_id)
+        created, changed = self.base.save_award(award, award_id, person, keys, values)
+        out.created = created
+        out.add(False, changed)
+
+    def _person(self, recipient: Recipient) -> Person:
+        if not recipient.is_email:
+            kind = recipient.type or "an unknown kind of identity"
+            raise DocumentError(f"the badge names its recipient by {kind!r}; the roster "
+                                "matches people by email")
+        if recipient.hashed:
+            found = [p for p in self.base.people.values() if p.email and identity_matches(
+                recipient.identity, True, recipient.salt, {p.email, p.email.lower()})]
+        else:
+            found = self._people_by_email().get(recipient.identity.strip().casefold(), [])
+        if not found:
+            who = "" if recipient.hashed else f" {recipient.identity.strip()[:320]!r}"
+            raise DocumentError(f"the recipient{who} is not on the roster (no person's email "
+                                "matches); import the roster row for them first")
+        if len(found) > 1:
+            ids = ", ".join(sorted(p.employee_id for p in found))
+            raise DocumentError(f"the recipient matches more than one person on the roster "
+                                f"({ids})")
+        return found[0]
+
+    def _people_by_email(self) -> dict[str, list[Person]]:
+        if self._by_email is None:
+            self._by_email = {}
+            for person in self.base.people.values():
+                if person.email:
+                    self._by_email.setdefault(person.email.strip().casefold(), []).append(
+                        person)
+        return self._by_email
+
+
+def _day(value: object, what: str) -> date | None:
+    """A badge date as the day it is in the kiosk's time zone (a bare date stays as it is)."""
+    if isinstance(value, str) and len(value.strip()) == 10:
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise DocumentError(f"the badge's {what} {value!r} is not a date") from None
+    moment = when(value, what)
+    return moment.astimezone(lookups.timezone()).date() if moment else None
+
