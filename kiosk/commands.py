@@ -49,7 +49,7 @@ def init(building: str, admin: str, pin: str) -> None:
 
 @click.group("cache")
 def cache() -> None:
-    """The cached badge data: roster and pin catalogue."""
+    """The cached badge data: roster, pin catalogue, issuers, keys and revocation lists."""
 
 
 @cache.command("import")

@@ -14,6 +14,7 @@ DEFAULTS = {
     "LOCKOUT_MINUTES": 5,
     "PIN_HASH_METHOD": "scrypt",  # werkzeug.security method for staff PINs
     "TIMEZONE": "America/New_York",
+    "DISTRICT_NAME": "",  # printed on proof slips ("District" when empty)
     # receipt printer: "file" writes each receipt into PRINTER_PATH (a folder or a device such as
     # /dev/usb/lp0); "none" records print jobs without printing. Issue 4 adds the rest.
     "PRINTER_BACKEND": "file",

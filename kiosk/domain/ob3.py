@@ -91,7 +91,8 @@ def verify_ob3_data_integrity(doc: Mapping[str, object], facts: CachedFacts,
     issuer = _trusted_issuer(node_id(doc.get("issuer"), "issuer"), facts)
 
     def resolve(method: str) -> PublicKey | None:
-        return _method_key(method, issuer, facts)
+        found = _method_key(method, issuer, facts)
+        return found[1] if found else None
 
     proof = verify_data_integrity(doc, resolve)
     signed = signed_content(doc)  # the facts as signed, however the JSON spelled them
@@ -172,10 +173,10 @@ def _jwt_keys(jws: CompactJws, issuer: IssuerFacts,
               facts: CachedFacts) -> list[tuple[str, PublicKey]]:
     kid = jws.kid
     if kid:
-        key = _method_key(kid, issuer, facts)
-        if key is None:
+        found = _method_key(kid, issuer, facts)
+        if found is None:
             raise UntrustedIssuer("The key that signed this badge is not one of its issuer's.")
-        keys = [(kid, key)]
+        keys = [found]
     else:
         keys = [(k.id, k.key) for k in facts.issuer_keys(issuer.id)]
         if issuer.id.startswith("did:key:"):
@@ -189,17 +190,18 @@ def _jwt_keys(jws: CompactJws, issuer: IssuerFacts,
     return keys
 
 
-def _method_key(method: str, issuer: IssuerFacts, facts: CachedFacts) -> PublicKey | None:
-    """The key a ``kid`` or ``verificationMethod`` names, if the issuer owns it."""
+def _method_key(method: str, issuer: IssuerFacts,
+                facts: CachedFacts) -> tuple[str, PublicKey] | None:
+    """The cached id and key a ``kid`` or ``verificationMethod`` names, if the issuer owns it."""
     if method.startswith("did:key:"):
         did = method.split("#", 1)[0]
-        return key_from_did_key(did) if did == issuer.id else None
+        return (method, key_from_did_key(did)) if did == issuer.id else None
     for key in facts.issuer_keys(issuer.id):
         if method in (key.id, key.kid) or (key.kid and method == f"{issuer.id}#{key.kid}"):
-            return key.key
+            return key.id, key.key
     cached: KeyFacts | None = facts.key(method)
     if cached is not None and cached.owner == issuer.id:
-        return cached.key
+        return cached.id, cached.key
     return None
 
 

@@ -18,6 +18,7 @@ in the same transaction as the CSV files.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -63,6 +64,8 @@ REVOKED = "Revoked by the issuer."
 HOSTED_LINK_ONLY = ("this image holds only a link to a hosted badge; import the roster row "
                     "for it instead")
 
+# The hashes of OB recipient identities (kiosk.domain.recipient checks every match found).
+_HASHES = {"sha256": hashlib.sha256, "md5": hashlib.md5}
 _ABSOLUTE_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _OB2_CONTEXTS = ("w3id.org/openbadges/v2", "openbadgespec.org")
 
@@ -116,7 +119,7 @@ class Item:
 
 
 def file_format(head: bytes) -> str:
-    """"image", "json" or "table" (CSV), from the first bytes of a file."""
+    """What a file holds, from its first bytes: "image", "json" or "table" (CSV)."""
     if head.startswith(PNG_SIGNATURE):
         return "image"
     text = head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
@@ -261,7 +264,7 @@ def kind_of(doc: Document) -> Kind:
 
 
 def issuer_version(doc: Document) -> str:
-    """"ob2" for an OB 2.0 Issuer Profile, else "ob3"."""
+    """The version of an issuer profile: "ob2" (OB 2.0 Issuer Profile) or "ob3"."""
     context = json.dumps(doc.get("@context", ""))
     if any(mark in context for mark in _OB2_CONTEXTS):
         return "ob2"
@@ -291,6 +294,18 @@ def revoked_ids(doc: Document, kind: str) -> Iterator[tuple[str, str]]:
                 elif isinstance(entry, Mapping) and isinstance(entry.get("id"), str):
                     reason = entry.get("revocationReason")
                     yield str(entry["id"]), reason if isinstance(reason, str) else ""
+
+
+def _list_row(doc: Document, kind: str,
+              default_issuer: str = "") -> tuple[str, dict[str, object]]:
+    """The id and stored values of an OB 2.0 RevocationList or 1EdTechRevocationList."""
+    list_id = _id(doc, "the revocation list")
+    for key in ("revokedAssertions", "revokedCredential", "revokedCredentials"):
+        if key in doc and not isinstance(doc[key], list | str | Mapping):
+            raise DocumentError(f"revocation list {list_id!r}: {key} is not a list")
+    return list_id, {"kind": kind,
+                     "issuer_id": _optional_id(doc.get("issuer")) or default_issuer,
+                     "document": _canonical(doc)}
 
 
 def _id(doc: Document, what: str) -> str:
@@ -363,6 +378,11 @@ class BadgeImporter:
         self.lists: list[tuple[_Outcome, str, Document]] = []
         self.warned: set[str] = set()
         self._by_email: dict[str, list[Person]] | None = None
+        self._email_bytes: list[tuple[Person, tuple[bytes, ...]]] | None = None
+        self._salts_seen: set[tuple[str, str]] = set()
+        self._hashes: dict[tuple[str, str], dict[str, list[Person]]] = {}
+        self._classes: dict[str, _BadgeClassRow] = {}
+        self._ob2_lists: dict[str, Mapping[str, object] | None] = {}
         self._handlers: dict[Kind, Callable[[Document, str, _Outcome], None]] = {
             Kind.ISSUER: self.issuer_profile,
             Kind.KEY: self.cryptographic_key,
@@ -440,10 +460,9 @@ class BadgeImporter:
             if isinstance(entry, Mapping) and "publicKeyPem" in entry:
                 keys.append(self._pem_key(entry, key_id, issuer_id))
         listed = doc.get("revocationList")
-        list_id, embedded = "", None
-        if isinstance(listed, Mapping):
-            list_id = _id(listed, "the issuer's revocationList")
-            embedded = listed
+        list_id, list_values = "", None
+        if isinstance(listed, Mapping):  # embedded: imported with the profile
+            list_id, list_values = _list_row(listed, "ob2", default_issuer=issuer_id)
         elif listed is not None:
             list_id = _optional_id(listed)
             if not list_id:
@@ -458,8 +477,9 @@ class BadgeImporter:
         out.add(False, changed)
         for key_id, values in keys:
             out.add(*self._put(IssuerKey, key_id, values))
-        if embedded is not None:
-            self.revocation_list(embedded, out, "ob2", default_issuer=issuer_id)
+        if isinstance(listed, Mapping) and list_values is not None:
+            out.add(*self._put(RevocationList, list_id, list_values))
+            self.lists.append((out, "ob2", listed))
 
     def cryptographic_key(self, doc: Document, label: str, out: _Outcome) -> None:
         key_id = _id(doc, "the key")
@@ -566,26 +586,15 @@ class BadgeImporter:
             self.report.warnings.append(
                 f"{label}: badge class {row.name or row.id!r} matches no credential in the "
                 "pin catalogue; it is kept but not tied to one (use --credential NAME)")
+        self._classes[row.id] = row
         return self._put(BadgeClass, row.id, {"issuer_id": row.issuer_id, "name": row.name,
                                               "credential_id": row.credential_id})
 
     # --- revocation and status lists -------------------------------------------------------
 
-    def revocation_list(self, doc: Document, out: _Outcome, kind: str,
-                        default_issuer: str = "") -> None:
-        list_id = _id(doc, "the revocation list")
-        for key in ("revokedAssertions", "revokedCredential", "revokedCredentials"):
-            if key in doc and not isinstance(doc[key], list | str | Mapping):
-                raise DocumentError(f"revocation list {list_id!r}: {key} is not a list")
-        created, changed = self._put(RevocationList, list_id, {
-            "kind": kind,
-            "issuer_id": _optional_id(doc.get("issuer")) or default_issuer,
-            "document": _canonical(doc),
-        })
-        if default_issuer:  # embedded in an issuer profile, whose outcome this is
-            out.add(created, changed)
-        else:
-            out.created, out.changed = created, changed
+    def revocation_list(self, doc: Document, out: _Outcome, kind: str) -> None:
+        list_id, values = _list_row(doc, kind)
+        out.created, out.changed = self._put(RevocationList, list_id, values)
         self.lists.append((out, kind, doc))
 
     def status_list(self, doc: Document, label: str, out: _Outcome) -> None:
@@ -646,10 +655,15 @@ class BadgeImporter:
         self._save_award(award_id, recipient, badge_class, embedded, values, label, out)
 
     def _ob2_listed(self, award_id: str, issuer_id: str, uid: object) -> str | None:
-        issuer = self.facts.issuer(issuer_id)
-        if issuer is None or not issuer.revocation_list:
-            return None
-        listed = self.facts.revocation_list(issuer.revocation_list)
+        """The reason if the issuer's cached RevocationList lists the assertion, else None.
+        (Lists are all stored before the first assertion is read, so each is read once.)"""
+        if issuer_id not in self._ob2_lists:
+            issuer = self.facts.issuer(issuer_id)
+            listed = None
+            if issuer is not None and issuer.revocation_list:
+                listed = self.facts.revocation_list(issuer.revocation_list)
+            self._ob2_lists[issuer_id] = listed
+        listed = self._ob2_lists[issuer_id]
         if listed is None:
             return None
         return ob2_revoked(listed, award_id, uid if isinstance(uid, str) else None)
@@ -682,11 +696,14 @@ class BadgeImporter:
     def _cached_badge_class(self, badge_id: str, what: str) -> _BadgeClassRow:
         if not badge_id:
             raise DocumentError(f"the {what} names no badge class")
-        stored = self.s.get(BadgeClass, badge_id)
-        if stored is None:
-            raise DocumentError(f"badge class {badge_id!r} is not in the cache; import it "
-                                "first (or in the same import)")
-        return _BadgeClassRow(stored.id, stored.issuer_id, stored.name, stored.credential_id)
+        if badge_id not in self._classes:
+            stored = self.s.get(BadgeClass, badge_id)
+            if stored is None:
+                raise DocumentError(f"badge class {badge_id!r} is not in the cache; import it "
+                                    "first (or in the same import)")
+            self._classes[badge_id] = _BadgeClassRow(stored.id, stored.issuer_id, stored.name,
+                                                     stored.credential_id)
+        return self._classes[badge_id]
 
     def _save_award(self, award_id: str, recipient: Recipient, badge_class: _BadgeClassRow,
                     embedded: _BadgeClassRow | None, values: dict[str, object], label: str,
@@ -707,15 +724,15 @@ class BadgeImporter:
         out.add(False, changed)
 
     def _person(self, recipient: Recipient) -> Person:
-        if not recipient.is_email:
-            kind = recipient.type or "an unknown kind of identity"
-            raise DocumentError(f"the badge names its recipient by {kind!r}; the roster "
-                                "matches people by email")
+        if recipient.type and not recipient.is_email:  # no type: try it as an email
+            raise DocumentError(f"the badge names its recipient by {recipient.type!r}; the "
+                                "roster matches people by email")
         if recipient.hashed:
-            found = [p for p in self.base.people.values() if p.email and identity_matches(
-                recipient.identity, True, recipient.salt, {p.email, p.email.lower()})]
+            candidates = self._people_by_hash(recipient)
         else:
-            found = self._people_by_email().get(recipient.identity.strip().casefold(), [])
+            candidates = self._people_by_email().get(recipient.identity.strip().casefold(), [])
+        found = [p for p in candidates if identity_matches(
+            recipient.identity, recipient.hashed, recipient.salt, (p.email, p.email.lower()))]
         if not found:
             who = "" if recipient.hashed else f" {recipient.identity.strip()[:320]!r}"
             raise DocumentError(f"the recipient{who} is not on the roster (no person's email "
@@ -734,6 +751,48 @@ class BadgeImporter:
                     self._by_email.setdefault(person.email.strip().casefold(), []).append(
                         person)
         return self._by_email
+
+    def _emails(self) -> list[tuple[Person, tuple[bytes, ...]]]:
+        """Each person with an email, and the email as stored and lower-cased, as bytes."""
+        if self._email_bytes is None:
+            self._email_bytes = []
+            for person in self.base.people.values():
+                if person.email:
+                    emails = dict.fromkeys((person.email, person.email.lower()))
+                    self._email_bytes.append(
+                        (person, tuple(e.encode("utf-8") for e in emails)))
+        return self._email_bytes
+
+    def _people_by_hash(self, recipient: Recipient) -> list[Person]:
+        """The people whose email hashes to a hashed identity. A salt seen a second time
+        gets a table of every person's hash: many issuers use one salt, or none, for all
+        their badges, while others use a new salt for each."""
+        algorithm, _, digest = recipient.identity.strip().partition("$")
+        algorithm, digest = algorithm.lower(), digest.lower()
+        make = _HASHES.get(algorithm)
+        if make is None:
+            return []
+        key = (algorithm, recipient.salt or "")
+        salted = key[1].encode("utf-8")
+        table = self._hashes.get(key)
+        if table is None and key in self._salts_seen:
+            table = {}
+            for person, emails in self._emails():
+                for email in emails:
+                    table.setdefault(make(email + salted).hexdigest(), []).append(person)
+            if len(self._hashes) >= 16:
+                self._hashes.clear()
+            self._hashes[key] = table
+        if table is not None:
+            return table.get(digest, [])
+        self._salts_seen.add(key)
+        found = []
+        for person, emails in self._emails():
+            for email in emails:
+                if make(email + salted).hexdigest() == digest:
+                    found.append(person)
+                    break
+        return found
 
 
 def _day(value: object, what: str) -> date | None:

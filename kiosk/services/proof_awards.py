@@ -8,7 +8,7 @@ hand-out's own transaction, and the district sees it with the hand-out.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -90,4 +90,10 @@ def _person(recipient: Recipient | None) -> Person | None:
 
 
 def _day(moment: datetime | None) -> date | None:
-    return moment.astimezone(lookups.timezone()).date() if moment else None
+    """The kiosk's local date of a badge's date-time; a bare date (read as midnight UTC)
+    stays the date it names."""
+    if moment is None:
+        return None
+    if moment.utcoffset() == timedelta(0) and moment.time() == time(0):
+        return moment.date()
+    return moment.astimezone(lookups.timezone()).date()

@@ -107,6 +107,8 @@
   });
 
   document.addEventListener("htmx:afterSettle", function () {
+    var image = document.getElementById("image-form");
+    if (image) image.reset();  // the same image can be chosen again for the next person
     var f = field();
     if (!f) return;
     f.value = "";

@@ -554,3 +554,20 @@ def test_cli_refuses_an_unknown_credential(runner, tmp_path):
     path = write(tmp_path, "b.json", ob2_badge_class())
     result = runner.invoke(args=["cache", "import", str(path), "--credential", "Nope"])
     assert result.exit_code == 2 and "'Nope' is not in the pin catalogue" in result.stderr
+
+
+def test_a_hashed_recipient_matches_a_roster_email_in_any_case(ctx, tmp_path, corpus):
+    roster = f.write_csv(tmp_path / "eve.csv", f.ROSTER_HEADER, [
+        ["E9", "Eve Egan", "Eve.Egan@Example.org", f.BUILDING, f.TRAUMA, "2024-01-01", "JCS-1",
+         "", "false", ""]])
+    docs = [ob2_profile(), ob2_badge_class()] + [
+        corpus.ob2_assertion(email, award_id=f"urn:uuid:0b200000-0000-4000-8000-00000000001{n}",
+                             salt=salt, upper_hex=True)
+        for n, (email, salt) in enumerate([("eve.egan@example.org", "a"),
+                                           ("Eve.Egan@Example.org", "a"),
+                                           ("eve.egan@example.org", None)])]
+    report = import_files([roster, write(tmp_path, "eve.json", docs)])
+    assert report.errors == [] and report.created == 6
+    for n in range(3):
+        assert award(f"urn:uuid:0b200000-0000-4000-8000-00000000001{n}").person.name == (
+            "Eve Egan")

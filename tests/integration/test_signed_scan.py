@@ -190,3 +190,14 @@ def test_a_hand_out_from_a_signed_proof_is_one_distribution(corpus):
     dists = db.session.scalars(select(Distribution).where(
         Distribution.award_id == f.ALICE_BALANCE)).all()
     assert [d.payload_format for d in dists] == ["ob3-vc-jwt"]
+
+
+def test_a_new_awards_bare_issue_date_stays_the_date_it_names(corpus):
+    """A date without a time must not become the day before in New York."""
+    new_id = f"urn:uuid:{uuid.uuid4()}"
+    token = corpus.ob2_jws("cara@example.org", award_id=new_id, badge="url",
+                           issued_on="2024-01-15")
+    result = check_proof(token)
+    assert result.reason is Reason.OK, result.detail
+    hand_out(token, result.nonce, _admin())
+    assert str(db.session.get(Award, new_id).issued_on) == "2024-01-15"

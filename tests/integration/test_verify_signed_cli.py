@@ -33,7 +33,7 @@ def test_verify_json_of_a_vc_jwt(runner, corpus):
     data = _json(result)
     assert (data["reason"], data["format"]) == ("ok", "ob3-vc-jwt")
     assert data["checked"]["issuer"] == f"{c.OB3_ISSUER_NAMES['rsa']} ({c.OB3_RSA})"
-    assert data["checked"]["key"] == "rsa-1"
+    assert data["checked"]["key"] == f"{c.OB3_RSA}#rsa-1"  # the cached key it named
 
 
 @pytest.mark.parametrize("kind", ["png", "svg"])

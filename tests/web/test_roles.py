@@ -7,7 +7,7 @@ import pytest
 from tests import factories
 from tests.web.helpers import HX, html, page
 
-PAGES = ["/scan", "/log", "/stock", "/log.csv", "/users", "/settings"]
+PAGES = ["/scan", "/log", "/stock", "/log.csv", "/users", "/settings", "/slips"]
 ALLOWED = {
     "designee": {"/scan", "/log"},
     "office": {"/scan", "/log", "/stock", "/log.csv"},
@@ -60,7 +60,7 @@ def test_each_role_opens_only_its_pages(login_as, role, url):
 def test_the_menu_shows_only_what_the_role_may_open(login_as, role):
     client = login_as(role)
     links = {a.get("href") for a in page(client.get("/scan")).one("nav").find_all("a")}
-    assert links == {"/scan", "/log", "/stock", "/users", "/settings"} & ALLOWED[role]
+    assert links == {"/scan", "/log", "/stock", "/users", "/settings", "/slips"} & ALLOWED[role]
 
 
 def test_a_refused_htmx_request_gets_an_error_fragment(designee):
