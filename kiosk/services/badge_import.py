@@ -21,19 +21,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
-from ..domain.baked import PNG_SIGNATURE, extract_baked
 from ..domain.claims import (
     first_object,
-    node_id,
     node_name,
     ob2_recipient,
     ob3_recipient,
@@ -41,10 +37,8 @@ from ..domain.claims import (
     when,
 )
 from ..domain.facts import Recipient
-from ..domain.jws import decode_compact
 from ..domain.keys import key_from_jwk, key_from_pem
 from ..domain.ob3 import revocation as ob3_revocation
-from ..domain.ob3 import vc_of
 from ..domain.payload import MalformedPayload, award_keys
 from ..domain.proof_errors import MalformedProof, ProofError
 from ..domain.recipient import identity_matches
@@ -53,6 +47,22 @@ from ..errors import InvalidInput
 from ..models import Credential, Person, utcnow
 from ..models_issuers import BadgeClass, Issuer, IssuerKey, RevocationList
 from . import lookups
+from .badge_documents import (
+    PHASES,
+    Document,
+    DocumentError,
+    Item,
+    Kind,
+    canonical_json,
+    document_id,
+    flag,
+    is_absolute_id,
+    issuer_version,
+    kind_of,
+    list_row,
+    optional_id,
+    revoked_ids,
+)
 from .cache_import import Progress, RowError, _assign, _Importer, _keys
 from .trust import DatabaseFacts
 
@@ -67,274 +77,6 @@ HOSTED_LINK_ONLY = ("this image holds only a link to a hosted badge; import the 
 # The hashes of OB recipient identities (kiosk.domain.recipient checks every match found).
 _HASHES = {"sha256": hashlib.sha256, "md5": hashlib.md5}
 _ABSOLUTE_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-_OB2_CONTEXTS = ("w3id.org/openbadges/v2", "openbadgespec.org")
-
-Document = Mapping[str, object]
-
-
-class DocumentError(RowError):
-    """One document cannot be imported; the message says why, in words a person can act on."""
-
-
-class Kind(StrEnum):
-    """What a document is, in import order (see :data:`_PHASES`)."""
-
-    ISSUER = "issuer profile"
-    KEY = "key"
-    JWKS = "JWKS"
-    BADGE_CLASS = "badge class"
-    OB2_LIST = "revocation list"
-    OB3_LIST = "1EdTech revocation list"
-    STATUS_LIST = "status list"
-    ASSERTION = "assertion"
-    CREDENTIAL = "credential"
-
-
-_PHASES = {Kind.ISSUER: 0, Kind.KEY: 1, Kind.JWKS: 2, Kind.BADGE_CLASS: 3, Kind.OB2_LIST: 4,
-           Kind.OB3_LIST: 4, Kind.STATUS_LIST: 4, Kind.ASSERTION: 5, Kind.CREDENTIAL: 5}
-
-# Most specific first: a credential's type list also says VerifiableCredential.
-_TYPES: tuple[tuple[Kind, frozenset[str]], ...] = (
-    (Kind.STATUS_LIST, frozenset({"BitstringStatusListCredential", "StatusList2021Credential"})),
-    (Kind.CREDENTIAL, frozenset({"OpenBadgeCredential", "AchievementCredential"})),
-    (Kind.OB3_LIST, frozenset({"1EdTechRevocationList"})),
-    (Kind.ISSUER, frozenset({"Issuer", "Profile"})),
-    (Kind.KEY, frozenset({"CryptographicKey"})),
-    (Kind.BADGE_CLASS, frozenset({"BadgeClass", "Achievement"})),
-    (Kind.ASSERTION, frozenset({"Assertion"})),
-    (Kind.OB2_LIST, frozenset({"RevocationList"})),
-)
-
-
-# --- reading files (pure) --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Item:
-    """One document of a file, or why it cannot be read (``document`` None, ``problem``)."""
-
-    label: str  # "file.json, item 3", "file.json" or "badge.png"
-    document: Document | None
-    problem: str = ""
-
-
-def file_format(head: bytes) -> str:
-    """What a file holds, from its first bytes: "image", "json" or "table" (CSV)."""
-    if head.startswith(PNG_SIGNATURE):
-        return "image"
-    text = head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
-    if text.startswith(b"<"):
-        return "image"
-    if text.startswith((b"{", b"[")):
-        return "json"
-    return "table"
-
-
-def check_size(name: str, size: int) -> None:
-    if size > MAX_FILE_BYTES:
-        raise InvalidInput(f"{name}: the file is larger than 20 MB, too large for badge data.")
-
-
-def read_documents(name: str, data: bytes) -> list[Item]:
-    """The documents in a badge file. InvalidInput when the file as a whole cannot be read
-    (too large, not UTF-8, not JSON); a problem with one document is kept in its Item."""
-    check_size(name, len(data))
-    if file_format(data[:HEAD_BYTES]) == "image":
-        try:
-            return [Item(name, document_in_image(data))]
-        except (DocumentError, ProofError) as exc:
-            return [Item(name, None, str(exc))]
-    value = _json_file(name, data)
-    if isinstance(value, dict):
-        return [Item(name, value)]
-    items = []
-    for number, entry in enumerate(value, 1):
-        label = f"{name}, item {number}"
-        if isinstance(entry, dict):
-            items.append(Item(label, entry))
-        else:
-            items.append(Item(label, None, "not a JSON object, so not a badge document"))
-    return items
-
-
-def count_documents(path: Path) -> int:
-    """How many documents a badge file holds (1 for an image or a file that cannot be read):
-    the progress total. Never raises for bad content."""
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return 1
-        data = path.read_bytes()
-        if file_format(data[:HEAD_BYTES]) == "image":
-            return 1
-        value = _json_file(path.name, data)
-    except (OSError, InvalidInput):
-        return 1
-    return len(value) if isinstance(value, list) else 1
-
-
-def _json_file(name: str, data: bytes) -> dict[str, Any] | list[Any]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{name}: not a UTF-8 text file.") from None
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"{name}: not valid JSON (line {exc.lineno}, column {exc.colno}: "
-                           f"{exc.msg}).") from None
-    except RecursionError:
-        raise InvalidInput(f"{name}: the JSON is nested too deeply to be badge data.") from None
-    except ValueError as exc:  # e.g. a number with thousands of digits
-        raise InvalidInput(f"{name}: not valid JSON ({exc}).") from None
-    if not isinstance(value, dict | list):
-        raise InvalidInput(f"{name}: not a JSON object or list of objects.")
-    if _depth(value) > MAX_DEPTH:
-        raise InvalidInput(f"{name}: the JSON is nested too deeply to be badge data.")
-    return value
-
-
-def _depth(value: object) -> int:
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        node, level = stack.pop()
-        if isinstance(node, dict):
-            children: list[object] = list(node.values())
-        elif isinstance(node, list):
-            children = node
-        else:
-            continue
-        deepest = max(deepest, level)
-        if deepest > MAX_DEPTH:
-            break
-        stack.extend((child, level + 1) for child in children)
-    return deepest
-
-
-def document_in_image(data: bytes) -> Document:
-    """The badge document baked into a PNG or SVG image. A signed badge is decoded without
-    checking its signature: importing is the district's own act of trust."""
-    baked = extract_baked(data)
-    text = baked.text
-    if text.startswith("{"):
-        try:
-            value = json.loads(text)
-        except (ValueError, RecursionError):
-            raise DocumentError("the badge data in this image is damaged JSON") from None
-        if not isinstance(value, dict):
-            raise DocumentError("the badge data in this image is not a JSON object")
-        return value
-    if text.startswith("ey") and text.count(".") == 2:
-        payload = decode_compact(text).payload
-        credential = vc_of(payload)
-        if credential is None:
-            return payload  # an OB 2.0 signed assertion
-        return _with_jwt_claims(credential, payload)
-    if re.match(r"^https?://", text, re.IGNORECASE):
-        raise DocumentError(HOSTED_LINK_ONLY)
-    raise DocumentError("the badge data in this image is neither JSON nor a signed badge")
-
-
-def _with_jwt_claims(credential: Document, payload: Document) -> Document:
-    """A VCDM 1.1 ``vc`` claim may leave its id and issuer to the JWT's ``jti`` and ``iss``."""
-    filled = dict(credential)
-    for claim, member in (("jti", "id"), ("iss", "issuer")):
-        if member not in filled and isinstance(payload.get(claim), str):
-            filled[member] = payload[claim]
-    return filled
-
-
-def kind_of(doc: Document) -> Kind:
-    """What a document is, by its ``type`` (a JWKS and untyped assertions by their shape)."""
-    types = types_of(doc.get("type"))
-    if not types:
-        if isinstance(doc.get("keys"), list):
-            return Kind.JWKS
-        if "recipient" in doc and "badge" in doc:
-            return Kind.ASSERTION
-        if "credentialSubject" in doc:
-            return Kind.CREDENTIAL
-        raise DocumentError("the document has no type, so it is not clear what it is")
-    for kind, names in _TYPES:
-        if types & names:
-            return kind
-    shown = ", ".join(sorted(types))[:200]
-    raise DocumentError(f"unknown document type {shown!r}; the kiosk imports Open Badges "
-                        "profiles, keys, badge classes, assertions, credentials and "
-                        "revocation or status lists")
-
-
-def issuer_version(doc: Document) -> str:
-    """The version of an issuer profile: "ob2" (OB 2.0 Issuer Profile) or "ob3"."""
-    context = json.dumps(doc.get("@context", ""))
-    if any(mark in context for mark in _OB2_CONTEXTS):
-        return "ob2"
-    return "ob2" if "publicKey" in doc or "revocationList" in doc else "ob3"
-
-
-def revoked_ids(doc: Document, kind: str) -> Iterator[tuple[str, str]]:
-    """(id, reason) for each entry of an OB 2.0 RevocationList (``kind`` "ob2") or OB 3.0
-    1EdTechRevocationList ("ob3"), read the way :mod:`kiosk.domain.revocation` reads them."""
-    places: list[Document] = [doc]
-    keys: tuple[str, ...] = ("revokedAssertions",)
-    if kind == "ob3":
-        keys = ("revokedCredential", "revokedCredentials")
-        subject = doc.get("credentialSubject")
-        subjects = subject if isinstance(subject, list) else [subject]
-        places.extend(s for s in subjects if isinstance(s, Mapping))
-    for place in places:
-        for key in keys:
-            entries = place.get(key)
-            if isinstance(entries, str | Mapping):
-                entries = [entries]
-            if not isinstance(entries, list):
-                continue
-            for entry in entries:
-                if isinstance(entry, str) and entry:
-                    yield entry, ""
-                elif isinstance(entry, Mapping) and isinstance(entry.get("id"), str):
-                    reason = entry.get("revocationReason")
-                    yield str(entry["id"]), reason if isinstance(reason, str) else ""
-
-
-def _list_row(doc: Document, kind: str,
-              default_issuer: str = "") -> tuple[str, dict[str, object]]:
-    """The id and stored values of an OB 2.0 RevocationList or 1EdTechRevocationList."""
-    list_id = _id(doc, "the revocation list")
-    for key in ("revokedAssertions", "revokedCredential", "revokedCredentials"):
-        if key in doc and not isinstance(doc[key], list | str | Mapping):
-            raise DocumentError(f"revocation list {list_id!r}: {key} is not a list")
-    return list_id, {"kind": kind,
-                     "issuer_id": _optional_id(doc.get("issuer")) or default_issuer,
-                     "document": _canonical(doc)}
-
-
-def _id(doc: Document, what: str) -> str:
-    try:
-        return node_id(doc.get("id"), what)
-    except MalformedProof:
-        raise DocumentError(f"{what} has no usable id") from None
-
-
-def _optional_id(value: object) -> str:
-    try:
-        return node_id(value, "id", required=False)
-    except MalformedProof:
-        return ""
-
-
-def _canonical(doc: object) -> str:
-    """The stored text of a document: the same document always gives the same text."""
-    return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def _is_absolute(kid: str) -> bool:
-    return kid.startswith("did:") or bool(_ABSOLUTE_URL.match(kid))
-
-
-def _flag(value: object) -> bool:
-    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
-
-
 # --- applying documents to the cache ---------------------------------------------------------
 
 
@@ -406,7 +148,7 @@ class BadgeImporter:
             except DocumentError as exc:
                 self._fail(item, exc, progress)
                 continue
-            queue.append((_PHASES[kind], number, kind, item))
+            queue.append((PHASES[kind], number, kind, item))
         queue.sort(key=lambda entry: entry[:2])
         outcomes = []
         for _phase, _number, kind, item in queue:
@@ -444,7 +186,7 @@ class BadgeImporter:
     # --- issuers and keys ----------------------------------------------------------------
 
     def issuer_profile(self, doc: Document, label: str, out: _Outcome) -> None:
-        issuer_id = _id(doc, "the issuer profile")
+        issuer_id = document_id(doc, "the issuer profile")
         entries = doc.get("publicKey")
         if entries is None:
             entries = []
@@ -453,7 +195,7 @@ class BadgeImporter:
         key_ids: list[str] = []
         keys: list[tuple[str, dict[str, object]]] = []
         for entry in entries:
-            key_id = _optional_id(entry)
+            key_id = optional_id(entry)
             if not key_id:
                 raise DocumentError("a publicKey of the issuer profile has no usable id")
             key_ids.append(key_id)
@@ -462,9 +204,9 @@ class BadgeImporter:
         listed = doc.get("revocationList")
         list_id, list_values = "", None
         if isinstance(listed, Mapping):  # embedded: imported with the profile
-            list_id, list_values = _list_row(listed, "ob2", default_issuer=issuer_id)
+            list_id, list_values = list_row(listed, "ob2", default_issuer=issuer_id)
         elif listed is not None:
-            list_id = _optional_id(listed)
+            list_id = optional_id(listed)
             if not list_id:
                 raise DocumentError("the issuer's revocationList is not a usable URL")
         out.created, changed = self._put(Issuer, issuer_id, {
@@ -472,7 +214,7 @@ class BadgeImporter:
             "version": issuer_version(doc),
             "key_ids": json.dumps(key_ids) if key_ids else None,
             "revocation_list": list_id,
-            "document": _canonical(doc),
+            "document": canonical_json(doc),
         })
         out.add(False, changed)
         for key_id, values in keys:
@@ -482,8 +224,8 @@ class BadgeImporter:
             self.lists.append((out, "ob2", listed))
 
     def cryptographic_key(self, doc: Document, label: str, out: _Outcome) -> None:
-        key_id = _id(doc, "the key")
-        if not _optional_id(doc.get("owner")):
+        key_id = document_id(doc, "the key")
+        if not optional_id(doc.get("owner")):
             raise DocumentError(f"key {key_id!r} names no owner (the issuer it belongs to)")
         key_id, values = self._pem_key(doc, key_id, "")
         out.created, changed = self._put(IssuerKey, key_id, values)
@@ -500,7 +242,7 @@ class BadgeImporter:
             key_from_pem(pem)
         except MalformedProof as exc:
             raise DocumentError(f"key {key_id!r}: {exc}") from None
-        owner = _optional_id(doc.get("owner")) or default_owner
+        owner = optional_id(doc.get("owner")) or default_owner
         return key_id, {"owner": owner, "kid": None, "kind": "pem", "material": pem.strip()}
 
     def jwks(self, doc: Document, label: str, out: _Outcome) -> None:
@@ -528,11 +270,11 @@ class BadgeImporter:
                 key_from_jwk(jwk)
             except MalformedProof as exc:
                 raise DocumentError(f"key {kid!r}: {exc}") from None
-            key_id = kid if _is_absolute(kid) else f"{self.issuer}#{kid}"
+            key_id = kid if is_absolute_id(kid) else f"{self.issuer}#{kid}"
             if key_id in rows:
                 raise DocumentError(f"the JWKS holds two keys with kid {kid!r}")
             rows[key_id] = {"owner": self.issuer, "kid": kid, "kind": "jwk",
-                            "material": _canonical(dict(jwk))}
+                            "material": canonical_json(dict(jwk))}
         for key_id, values in rows.items():
             created, changed = self._put(IssuerKey, key_id, values)
             out.created = out.created or created
@@ -556,14 +298,14 @@ class BadgeImporter:
     def _read_badge_class(self, doc: Document, achievement: bool,
                           fallback_issuer: str) -> _BadgeClassRow:
         what = "the achievement" if achievement else "the badge class"
-        badge_id = _id(doc, what)
+        badge_id = document_id(doc, what)
         if achievement:
-            issuer_id = _optional_id(doc.get("creator")) or fallback_issuer
+            issuer_id = optional_id(doc.get("creator")) or fallback_issuer
             if not issuer_id:
                 raise DocumentError(f"achievement {badge_id!r} names no creator (its issuer); "
                                     "import it with --issuer ISSUER_ID")
         else:
-            issuer_id = _optional_id(doc.get("issuer"))
+            issuer_id = optional_id(doc.get("issuer"))
             if not issuer_id:
                 raise DocumentError(f"badge class {badge_id!r} names no issuer")
         name = node_name(doc)
@@ -593,12 +335,12 @@ class BadgeImporter:
     # --- revocation and status lists -------------------------------------------------------
 
     def revocation_list(self, doc: Document, out: _Outcome, kind: str) -> None:
-        list_id, values = _list_row(doc, kind)
+        list_id, values = list_row(doc, kind)
         out.created, out.changed = self._put(RevocationList, list_id, values)
         self.lists.append((out, kind, doc))
 
     def status_list(self, doc: Document, label: str, out: _Outcome) -> None:
-        list_id = _id(doc, "the status list")
+        list_id = document_id(doc, "the status list")
         subject = doc.get("credentialSubject")
         if isinstance(subject, list):
             subject = subject[0] if subject else None
@@ -611,8 +353,8 @@ class BadgeImporter:
             raise DocumentError(f"status list {list_id!r}: {exc}") from None
         out.created, out.changed = self._put(RevocationList, list_id, {
             "kind": "bitstring",
-            "issuer_id": _optional_id(doc.get("issuer")),
-            "document": _canonical(doc),
+            "issuer_id": optional_id(doc.get("issuer")),
+            "document": canonical_json(doc),
         })
 
     def apply_revocation_lists(self) -> None:
@@ -634,13 +376,13 @@ class BadgeImporter:
     # --- awards ------------------------------------------------------------------------------
 
     def assertion(self, doc: Document, label: str, out: _Outcome) -> None:
-        award_id = _id(doc, "the assertion")
+        award_id = document_id(doc, "the assertion")
         badge = doc.get("badge")
         embedded = self._read_badge_class(badge, False, "") if isinstance(badge, Mapping) \
             else None
-        badge_class = embedded or self._cached_badge_class(_optional_id(badge), "assertion")
+        badge_class = embedded or self._cached_badge_class(optional_id(badge), "assertion")
         recipient = ob2_recipient(doc.get("recipient"))
-        revoked = _flag(doc.get("revoked"))
+        revoked = flag(doc.get("revoked"))
         reason = doc.get("revocationReason") if revoked else None
         if not revoked:
             reason = self._ob2_listed(award_id, badge_class.issuer_id, doc.get("uid"))
@@ -669,15 +411,15 @@ class BadgeImporter:
         return ob2_revoked(listed, award_id, uid if isinstance(uid, str) else None)
 
     def credential(self, doc: Document, label: str, out: _Outcome) -> None:
-        award_id = _id(doc, "the credential")
+        award_id = document_id(doc, "the credential")
         subject = first_object(doc.get("credentialSubject"))
         if subject is None:
             raise DocumentError(f"credential {award_id!r} has no credentialSubject")
-        issuer_id = _optional_id(doc.get("issuer")) or self.issuer or ""
+        issuer_id = optional_id(doc.get("issuer")) or self.issuer or ""
         achievement = subject.get("achievement")
         embedded = self._read_badge_class(achievement, True, issuer_id) \
             if isinstance(achievement, Mapping) else None
-        badge_class = embedded or self._cached_badge_class(_optional_id(achievement),
+        badge_class = embedded or self._cached_badge_class(optional_id(achievement),
                                                            "credential")
         recipient = ob3_recipient(subject)
         if recipient is None:

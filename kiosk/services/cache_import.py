@@ -57,16 +57,16 @@ class RowError(ValueError):
 
 def count_rows(paths: Iterable[str | Path]) -> int:
     """Rows in CSV files, documents in JSON files, one per badge image: the progress total."""
-    from . import badge_import
+    from . import badge_documents
 
     total = 0
     for path in paths:
         with open(path, "rb") as f:
-            if badge_import.file_format(f.read(badge_import.HEAD_BYTES)) == "table":
+            if badge_documents.file_format(f.read(badge_documents.HEAD_BYTES)) == "table":
                 f.seek(0)
                 total += max(sum(1 for _ in f) - 1, 0)
             else:
-                total += badge_import.count_documents(Path(path))
+                total += badge_documents.count_documents(Path(path))
     return total
 
 
@@ -75,15 +75,15 @@ def import_files(paths: Iterable[str | Path], progress: Progress | None = None, 
     """Import catalogue files first (whatever order they are given in), then rosters, then
     Open Badges documents. ``credential`` ties every badge class among those documents to
     that catalogue credential; ``issuer`` names the issuer whose keys a JWKS file holds."""
-    from . import badge_import
+    from . import badge_documents, badge_import
 
     files = [Path(p) for p in paths]
     parsed = []
-    documents: list[badge_import.Item] = []
+    documents: list[badge_documents.Item] = []
     for path in files:
         data = _read(path)
-        if badge_import.file_format(data[:badge_import.HEAD_BYTES]) != "table":
-            documents.extend(badge_import.read_documents(path.name, data))
+        if badge_documents.file_format(data[:badge_documents.HEAD_BYTES]) != "table":
+            documents.extend(badge_documents.read_documents(path.name, data))
             continue
         try:
             text = data.decode("utf-8-sig")
@@ -123,13 +123,13 @@ def import_files(paths: Iterable[str | Path], progress: Progress | None = None, 
 
 def _read(path: Path) -> bytes:
     """The file's bytes; a badge file over the size limit is refused before it is read."""
-    from . import badge_import
+    from . import badge_documents
 
     try:
         with open(path, "rb") as f:
-            head = f.read(badge_import.HEAD_BYTES)
-            if badge_import.file_format(head) != "table":
-                badge_import.check_size(path.name, os.fstat(f.fileno()).st_size)
+            head = f.read(badge_documents.HEAD_BYTES)
+            if badge_documents.file_format(head) != "table":
+                badge_documents.check_size(path.name, os.fstat(f.fileno()).st_size)
             return head + f.read()
     except OSError as exc:
         raise InvalidInput(f"{path}: cannot read the file ({exc.strerror}).") from None

@@ -17,7 +17,7 @@ from kiosk.errors import InvalidInput
 from kiosk.extensions import db
 from kiosk.models import BadgeClass, Issuer, IssuerKey, RevocationList
 from kiosk.services import lookups
-from kiosk.services.badge_import import HOSTED_LINK_ONLY, Kind, kind_of
+from kiosk.services.badge_documents import HOSTED_LINK_ONLY, Kind, kind_of
 from kiosk.services.cache_import import count_rows, import_files
 from kiosk.services.scan import check_proof
 from kiosk.services.trust import DatabaseFacts
