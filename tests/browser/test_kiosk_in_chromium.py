@@ -202,7 +202,7 @@ def test_the_page_works_without_javascript(new_page, app):
     log_in(page)
     before = stock_count(page)
     page.fill("#payload", factories.ALICE_TRAUMA)
-    page.get_by_role("button", name="Check").click()
+    page.get_by_role("button", name="Check", exact=True).click()
     page.wait_for_load_state()
     panel = verdict(page, "ok")
     screenshot(page, "07-nojs-verdict")
