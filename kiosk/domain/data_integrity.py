@@ -141,19 +141,13 @@ def signed_content(document: Mapping[str, object]) -> dict[str, Any]:
     doc = _plain_json(document)
     unsecured = {name: value for name, value in doc.items() if name != "proof"}
     memo_key = b"signed:" + hashlib.sha256(_canonical_json(unsecured).encode("utf-8")).digest()
-    with _memo_lock:
-        cached = _memo.get(memo_key)
+    cached = _recall(memo_key)
     if cached is not None:  # the same credential again (the hand-out after the scan)
         value = json.loads(cached)
         return value if isinstance(value, dict) else {}
     try:
         with _pyld_lock:
-            options = {
-                "documentLoader": _load_context,
-                "contextResolver": jsonld.ContextResolver(_resolved_contexts, _load_context),
-                "base": None,
-                "processingMode": "json-ld-1.1",
-            }
+            options = _pyld_options()
             processor = jsonld.JsonLdProcessor(on_property_dropped=_refuse_dropped)
             expanded = processor.expand(unsecured, options)
             compacted = processor.compact(expanded, {"@context": doc["@context"]}, options)
@@ -163,10 +157,7 @@ def signed_content(document: Mapping[str, object]) -> dict[str, Any]:
             from exc
     if not isinstance(compacted, dict):
         raise MalformedProof("the credential is not valid JSON-LD")
-    with _memo_lock:
-        _memo[memo_key] = json.dumps(compacted).encode("utf-8")
-        while len(_memo) > MEMO_SIZE:
-            _memo.popitem(last=False)
+    _remember(memo_key, json.dumps(compacted).encode("utf-8"))
     return compacted
 
 
@@ -412,17 +403,22 @@ _pyld_lock = threading.Lock()  # PyLD's caches are not thread-safe
 _resolved_contexts: dict[str, Any] = {}  # our own, so no other PyLD user can poison it
 
 
+def _pyld_options() -> dict[str, Any]:
+    """PyLD options for every call: offline contexts only, our own context cache."""
+    return {
+        "documentLoader": _load_context,
+        "contextResolver": jsonld.ContextResolver(_resolved_contexts, _load_context),
+        # No base IRI: PyLD would resolve relative IRIs against http://example.org/base/,
+        # unlike other processors; kept relative, they are refused.
+        "base": None,
+        "processingMode": "json-ld-1.1",
+    }
+
+
 def _canonize(value: dict[str, Any]) -> str:
     """N-Quads of `value` canonicalised with URDNA2015 (RDFC-1.0), fully offline."""
     with _pyld_lock:
-        options = {
-            "documentLoader": _load_context,
-            "contextResolver": jsonld.ContextResolver(_resolved_contexts, _load_context),
-            # No base IRI: PyLD would resolve relative IRIs against http://example.org/base/,
-            # unlike other processors; kept relative, they are refused below.
-            "base": None,
-            "processingMode": "json-ld-1.1",
-        }
+        options = _pyld_options()
         processor = jsonld.JsonLdProcessor(on_property_dropped=_refuse_dropped)
         expanded = processor.expand(value, options)
         _check_absolute_iris(expanded)
@@ -450,15 +446,29 @@ _memo: OrderedDict[bytes, bytes] = OrderedDict()
 _memo_lock = threading.Lock()
 
 
-def _canonical_hash(value: dict[str, Any]) -> bytes:
-    """SHA-256 of the canonical N-Quads of `value`, memoised by its canonical JSON text."""
-    text = _canonical_json(value)
-    memo_key = hashlib.sha256(text.encode("utf-8")).digest()
+def _recall(memo_key: bytes) -> bytes | None:
     with _memo_lock:
         cached = _memo.get(memo_key)
         if cached is not None:
             _memo.move_to_end(memo_key)
-            return cached
+        return cached
+
+
+def _remember(memo_key: bytes, value: bytes) -> None:
+    with _memo_lock:
+        _memo[memo_key] = value
+        _memo.move_to_end(memo_key)
+        while len(_memo) > MEMO_SIZE:
+            _memo.popitem(last=False)
+
+
+def _canonical_hash(value: dict[str, Any]) -> bytes:
+    """SHA-256 of the canonical N-Quads of `value`, memoised by its canonical JSON text."""
+    text = _canonical_json(value)
+    memo_key = hashlib.sha256(text.encode("utf-8")).digest()
+    cached = _recall(memo_key)
+    if cached is not None:
+        return cached
     try:
         nquads = _canonize(json.loads(text))
     except Exception as exc:  # PyLD raises JsonLdError, but also KeyError, TypeError, ...
@@ -467,9 +477,5 @@ def _canonical_hash(value: dict[str, Any]) -> bytes:
             raise MalformedProof(str(own)) from exc
         raise MalformedProof("the credential is not valid JSON-LD") from exc
     digest = hashlib.sha256(nquads.encode("utf-8")).digest()
-    with _memo_lock:
-        _memo[memo_key] = digest
-        _memo.move_to_end(memo_key)
-        while len(_memo) > MEMO_SIZE:
-            _memo.popitem(last=False)
+    _remember(memo_key, digest)
     return digest
