@@ -90,6 +90,20 @@ def client(app):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def corpus(app):  # type: ignore[no-untyped-def]
+    """The signed-proof corpus (tests/corpus.py), its issuers, keys, badge classes, lists and
+    district key loaded into the kiosk's cache."""
+    from tests import corpus as c
+    from tests.trust import load_trust
+
+    corpus = c.make_corpus()
+    with app.app_context():
+        load_trust(corpus)
+        db.session.remove()
+    return corpus
+
+
+@pytest.fixture
 def runner(app):  # type: ignore[no-untyped-def]
     return app.test_cli_runner()
 

@@ -5,23 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.extensions import db
-from tests import corpus as c
 from tests import factories
 from tests.browser.helpers import log_in, screenshot, stock_count, verdict
-from tests.trust import load_trust
 from tests.web.helpers import distribution_count
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def corpus(app):  # type: ignore[no-untyped-def]
-    corpus = c.make_corpus()
-    with app.app_context():
-        load_trust(corpus)
-        db.session.remove()
-    return corpus
 
 
 def test_choosing_a_badge_image_checks_it_and_enter_hands_out(new_page, app, corpus):

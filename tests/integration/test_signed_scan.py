@@ -21,12 +21,7 @@ from tests import factories as f
 from tests.integration.conftest import count, set_stock
 from tests.trust import load_trust, revoke_in_cache
 
-
-@pytest.fixture
-def corpus(ctx):  # type: ignore[no-untyped-def]
-    corpus = c.make_corpus()
-    load_trust(corpus)
-    return corpus
+pytestmark = pytest.mark.usefixtures("ctx")  # the services are called directly
 
 
 def _admin() -> int:

@@ -7,19 +7,8 @@ import json
 
 import pytest
 
-from kiosk.extensions import db
 from tests import corpus as c
 from tests import factories as f
-from tests.trust import load_trust
-
-
-@pytest.fixture
-def corpus(app):  # type: ignore[no-untyped-def]
-    corpus = c.make_corpus()
-    with app.app_context():
-        load_trust(corpus)
-        db.session.remove()
-    return corpus
 
 
 def _json(result):  # type: ignore[no-untyped-def]

@@ -7,20 +7,9 @@ import io
 
 import pytest
 
-from kiosk.extensions import db
 from tests import corpus as c
 from tests import factories
-from tests.trust import load_trust
 from tests.web.helpers import HX, distribution_count, html, page, reason, verdict
-
-
-@pytest.fixture
-def corpus(app):  # type: ignore[no-untyped-def]
-    corpus = c.make_corpus()
-    with app.app_context():
-        load_trust(corpus)
-        db.session.remove()
-    return corpus
 
 
 def _upload(client, data: bytes, name: str = "badge.png", hx: bool = True):  # type: ignore[no-untyped-def]
