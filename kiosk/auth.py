@@ -14,6 +14,10 @@ from .errors import NotAllowed
 from .extensions import db
 from .models import StaffUser, utcnow
 
+# Requests a page makes by itself (files, the status bar's polling): they are not activity, so
+# they do not keep an idle session logged in.
+PASSIVE_ENDPOINTS = frozenset({"static", "printer.badges"})
+
 
 def init_auth(app: Flask) -> None:
     @app.before_request
@@ -34,7 +38,7 @@ def init_auth(app: Flask) -> None:
             flash(f"You were logged out after {app.config['IDLE_MINUTES']} minutes "
                   "without activity.", "info")
             return
-        if request.endpoint != "static":
+        if request.endpoint not in PASSIVE_ENDPOINTS:
             session["seen"] = now.isoformat()
         g.user = user
 

@@ -18,9 +18,11 @@ from .services import lookups
 
 
 def register_commands(app: Flask) -> None:
+    from .printer_commands import printer
     from .slip_commands import keys, slips
 
-    for command in (init, verify, hand_out_cmd, serve, demo, cache, stock, backup, keys, slips):
+    for command in (init, verify, hand_out_cmd, serve, demo, cache, stock, backup, keys, slips,
+                    printer):
         app.cli.add_command(command)
 
 
@@ -191,7 +193,7 @@ def serve(host: str, port: int, threads: int) -> None:
 def _serve(app: Flask, host: str, port: int, threads: int) -> None:
     import waitress
 
-    from kiosk.printers.worker import start_worker
+    from kiosk.printers.worker import install
 
     from .db import start_checkpointer
     from .services.setup import ready_to_serve
@@ -203,7 +205,7 @@ def _serve(app: Flask, host: str, port: int, threads: int) -> None:
     except KioskError as exc:
         _fail(exc, 2)
     if app.config.get("PRINT_WORKER"):
-        start_worker(app)
+        install(app).start()
     with app.app_context():
         start_checkpointer(app, float(app.config["CHECKPOINT_SECONDS"]))
     click.echo(f"Pin Kiosk on http://{host}:{port}/  (Ctrl+C stops it)")

@@ -15,12 +15,24 @@ DEFAULTS = {
     "PIN_HASH_METHOD": "scrypt",  # werkzeug.security method for staff PINs
     "TIMEZONE": "America/New_York",
     "DISTRICT_NAME": "",  # printed on proof slips ("District" when empty)
-    # receipt printer: "file" writes each receipt into PRINTER_PATH (a folder or a device such as
-    # /dev/usb/lp0); "none" records print jobs without printing. Issue 4 adds the rest.
+    # The receipt printer (docs/printers.md). PRINTER_BACKEND: network, win32raw, usb, serial,
+    # file (a device such as /dev/usb/lp0, or a folder: the demo) or none (record only).
     "PRINTER_BACKEND": "file",
-    "PRINTER_PATH": "",
-    "PRINTER_PROFILE": "TM-T88III",
+    "PRINTER_HOST": "",  # network
+    "PRINTER_PORT": 9100,
+    "PRINTER_TIMEOUT": 5.0,  # seconds to connect and to send one receipt
+    "PRINTER_STATUS_TIMEOUT": 1.0,  # seconds to wait for a status reply
+    "PRINTER_WINDOWS_NAME": "",  # win32raw: the name Windows shows
+    "PRINTER_USB_VENDOR": "",  # usb: hex ids, as `lsusb` shows them (04b8)
+    "PRINTER_USB_PRODUCT": "",
+    "PRINTER_SERIAL_DEVICE": "",  # serial: /dev/ttyUSB0 or COM3
+    "PRINTER_SERIAL_BAUD": 9600,
+    "PRINTER_PATH": "",  # file: a device or a folder (default: INSTANCE/receipts)
+    "PRINTER_PROFILE": "TM-T88III",  # a python-escpos capability profile
     "PAPER_MM": 80,
+    "PRINTER_COLUMNS": 0,  # characters a line; 0: 32 on 58 mm paper, 48 on 80 mm
+    "PRINTER_QR": "image",  # or "native", where the profile says the printer has QR codes
+    "PRINTER_CUT": True,
     "RECEIPT_NAMES": "full",  # or "initials"
     "PRINT_WORKER": True,  # run the print worker thread under `kiosk serve`
     "CHECKPOINT_SECONDS": 1.0,  # how often `kiosk serve` copies the WAL into the database

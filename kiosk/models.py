@@ -252,12 +252,18 @@ class OutboxEvent(db.Model):
 
 
 class PrintJob(db.Model):
-    """Rendered receipt bytes waiting for the printer. Status: pending, sending, printed, failed,
-    cancelled, uncertain."""
+    """Rendered receipt bytes for the printer: the print queue (see printers/queue.py).
+
+    Status: ``pending`` (waiting), ``sending`` (going to the printer now), ``printed``,
+    ``failed`` (the printer could not take it; tried again after a back-off), ``cancelled``
+    (by a person) and ``uncertain`` (the kiosk stopped, or the printer broke off, while it
+    was being sent: a person decides whether to print it again). ``kind`` is ``receipt``
+    for the hand-out's own receipt and ``copy`` for a reprint, which says COPY."""
 
     __tablename__ = "print_job"
     id: Mapped[int] = mapped_column(primary_key=True)
-    distribution_id: Mapped[str | None] = mapped_column(ForeignKey("distribution.id"))
+    distribution_id: Mapped[str | None] = mapped_column(ForeignKey("distribution.id"),
+                                                        index=True)
     kind: Mapped[str] = mapped_column(String(16), default="receipt")
     data: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
@@ -266,6 +272,15 @@ class PrintJob(db.Model):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # who asked for a copy; who settled the job by hand (cancelled, marked printed, sent again)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    settled_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    settled_note: Mapped[str] = mapped_column(Text, default="")
+
+    distribution: Mapped[Distribution | None] = relationship()
+    requested_by: Mapped[StaffUser | None] = relationship(foreign_keys=[requested_by_id])
+    settled_by: Mapped[StaffUser | None] = relationship(foreign_keys=[settled_by_id])
 
 
 class Setting(db.Model):

@@ -1,100 +1,223 @@
-"""A simple print worker: prints pending jobs, one at a time, after the hand-out has committed.
+"""The print worker: one thread that prints queued receipts after their hand-outs committed.
 
-Issue 4 hardens this (status queries, backoff, uncertain jobs after a crash). Already here:
-a job is marked ``sending`` before the bytes go out and ``printed`` after, so a crash in between
-leaves evidence instead of a silent double print.
+Each round it opens the printer, asks its status (network, USB and serial printers), and
+prints due jobs oldest first, asking again before each one:
+
+- paper out, cover open, offline or an error hold the queue: nothing is sent and no attempt is
+  charged; the status is asked again every few seconds;
+- no answer, or an answer that is not a status byte, is *unknown*: the receipt is printed
+  anyway (many printers never answer), but the badge says the status is unknown;
+- a printer that cannot be reached fails the job with a back-off of 5 s, 10 s, 20 s ... up to
+  5 minutes, with no age limit: a receipt is never dropped;
+- a printer that breaks off part-way leaves the job ``uncertain`` for a person to settle.
+
+A hand-out wakes the worker, so a receipt prints at once when the printer is ready. The state
+it last saw is what the printer badge on every page shows.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
 
-from kiosk.db import write_transaction
 from kiosk.extensions import db
-from kiosk.models import PrintJob, utcnow
+from kiosk.models import utcnow
 
-from .transport import PrinterUnavailable, send
+from . import queue
+from . import status as st
+from .settings import PrinterSettings
+from .transport import Device, PrinterInterrupted, PrinterUnavailable, open_device, printer_lock
 
 log = logging.getLogger(__name__)
 
+BACKOFF_FIRST_SECONDS = 5
+BACKOFF_MAX_SECONDS = 300
+EXTENSION = "pin_kiosk.print_worker"
 
-def print_pending(app: Flask, limit: int = 20) -> int:
-    """Print what is waiting; returns how many jobs were printed."""
-    printed = 0
-    with app.app_context():
-        backend = app.config["PRINTER_BACKEND"]
-        target = app.config["PRINTER_PATH"]
-        for _ in range(limit):
-            job = _claim_next()
-            if job is None:
-                break
-            job_id, data, name = job
+
+def backoff_seconds(failures: int) -> int:
+    """5 s after the first failure, doubling, at most 5 minutes."""
+    return min(BACKOFF_FIRST_SECONDS * 2 ** max(failures - 1, 0), BACKOFF_MAX_SECONDS)
+
+
+@dataclass
+class PrinterState:
+    """What the worker last learned about the printer."""
+
+    status: st.PrinterStatus = st.NOT_CHECKED
+    checked_at: datetime | None = None
+    detail: str = ""  # the last error, in words
+    retry_at: datetime | None = None
+
+
+def ask_status(device: Device, settings: PrinterSettings) -> st.PrinterStatus:
+    """The printer's own answer (network, USB, serial); UNKNOWN for printers that cannot."""
+    if not settings.asks_status:
+        return st.UNKNOWN
+    timeout = settings.status_timeout
+    printer = device.ask(st.ASK_PRINTER, timeout)
+    cause = device.ask(st.ASK_OFFLINE_CAUSE, timeout) if st.needs_cause(printer) else None
+    paper = device.ask(st.ASK_PAPER, timeout) if st.status_byte(printer) is not None else None
+    return st.decode(printer, cause, paper)
+
+
+@dataclass
+class PrintWorker:
+    app: Flask
+    interval: float = 1.0  # seconds between rounds when nothing wakes the worker
+    hold_seconds: float = 5.0  # how soon to ask again while the printer holds the queue
+    idle_check_seconds: float = 30.0  # how often to ask an idle printer, for the badge
+    batch: int = 20  # receipts per round at most
+    state: PrinterState = field(default_factory=PrinterState)
+    failures: int = 0
+    _wake: threading.Event = field(default_factory=threading.Event)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    # --- one round -----------------------------------------------------------------------
+
+    def run_once(self) -> int:
+        """Print what is due now; returns how many receipts were printed."""
+        with self.app.app_context():
             try:
-                send(backend, target, name, data)
+                return self._round(PrinterSettings.from_config(self.app.config), utcnow())
+            finally:
+                db.session.remove()
+
+    def _round(self, settings: PrinterSettings, now: datetime) -> int:
+        if settings.backend == "none":
+            self._see(st.OFF, now)
+            return 0
+        if self.state.retry_at is not None and now < self.state.retry_at:
+            return 0
+        job_id = queue.next_due(now)
+        check_due = settings.asks_status and (
+            self.state.checked_at is None
+            or now - self.state.checked_at >= timedelta(seconds=self.idle_check_seconds))
+        if job_id is None and not check_due:
+            return 0
+        with printer_lock:
+            try:
+                device = open_device(settings, name="status" if job_id is None else "receipts")
             except PrinterUnavailable as exc:
-                _finish(job_id, ok=False, error=str(exc))
-                log.warning("print job %s not printed: %s", job_id, exc)
-                break
-            _finish(job_id, ok=True)
-            printed += 1
-        db.session.remove()
-    return printed
-
-
-def _claim_next() -> tuple[int, bytes, str] | None:
-    now = utcnow()
-    with write_transaction() as session:
-        job = session.scalar(
-            select(PrintJob)
-            .where(PrintJob.status == "pending",
-                   or_(PrintJob.next_attempt_at.is_(None), PrintJob.next_attempt_at <= now))
-            .order_by(PrintJob.id).limit(1)
-        )
-        if job is None:
-            return None
-        job.status = "sending"
-        job.attempts += 1
-        receipt = job.distribution_id or f"job-{job.id}"
-        return job.id, job.data, f"{job.id:06d}-{receipt}.bin"
-
-
-def _finish(job_id: int, ok: bool, error: str = "") -> None:
-    with write_transaction() as session:
-        job = session.get(PrintJob, job_id)
-        if job is None:
-            return
-        if ok:
-            job.status, job.printed_at, job.last_error = "printed", utcnow(), ""
-        else:
-            delay = min(5 * 2 ** max(job.attempts - 1, 0), 300)
-            job.status, job.last_error = "pending", error
-            job.next_attempt_at = utcnow() + timedelta(seconds=delay)
-
-
-def start_worker(app: Flask, interval: float = 1.0) -> threading.Event:
-    """Run ``print_pending`` in a daemon thread; set the returned event to stop it."""
-    stop = threading.Event()
-
-    def loop() -> None:
-        while not stop.is_set():
+                self._unreachable(str(exc), now)
+                if job_id is not None:
+                    queue.mark_failed(job_id, str(exc), self._back_off(now), attempted=False)
+                return 0
             try:
-                print_pending(app)
-            except Exception:  # keep the worker alive; the job stays queued
-                log.exception("print worker failed")
-            stop.wait(interval)
+                return self._print_due(device, settings)
+            finally:
+                device.close()
 
-    threading.Thread(target=loop, name="print-worker", daemon=True).start()
-    return stop
+    def _print_due(self, device: Device, settings: PrinterSettings) -> int:
+        printed = 0
+        while printed < self.batch and not self._stop.is_set():
+            status = ask_status(device, settings)
+            now = utcnow()
+            if status.holds_queue:
+                self._see(status, now, retry_in=self.hold_seconds)
+                return printed
+            job = queue.claim_next(now)
+            if job is None:
+                if printed or settings.asks_status:
+                    self._see(status if settings.asks_status else st.READY, now)
+                return printed
+            try:
+                device.write(job.data, job.name)
+            except PrinterUnavailable as exc:
+                queue.mark_failed(job.id, str(exc), self._back_off(now), attempted=True)
+                self._unreachable(str(exc), now)
+                return printed
+            except PrinterInterrupted as exc:
+                queue.mark_uncertain(job.id, str(exc))
+                self._back_off(now)
+                self._unreachable(str(exc), now)
+                log.warning("receipt job %s is uncertain: %s", job.id, exc)
+                return printed
+            queue.mark_printed(job.id)
+            printed += 1
+            self.failures = 0
+            self._see(status if settings.asks_status else st.READY, utcnow())
+        return printed
+
+    # --- state -----------------------------------------------------------------------------
+
+    def _see(self, status: st.PrinterStatus, now: datetime, retry_in: float | None = None,
+             detail: str = "") -> None:
+        retry_at = now + timedelta(seconds=retry_in) if retry_in else None
+        self.state = PrinterState(status, now, detail, retry_at)
+
+    def _unreachable(self, detail: str, now: datetime) -> None:
+        self.state = PrinterState(st.UNREACHABLE, now, detail, self.state.retry_at)
+        log.warning("printer not reachable: %s", detail)
+
+    def _back_off(self, now: datetime) -> datetime:
+        self.failures += 1
+        retry_at = now + timedelta(seconds=backoff_seconds(self.failures))
+        self.state = PrinterState(self.state.status, self.state.checked_at, self.state.detail,
+                                  retry_at)
+        return retry_at
+
+    # --- the thread ------------------------------------------------------------------------
+
+    def wake(self, *, now: bool = False) -> None:
+        """Look at the queue soon; ``now`` also forgets the back-off (a person said retry)."""
+        if now:
+            self.failures = 0
+            self.state = PrinterState(self.state.status, self.state.checked_at,
+                                      self.state.detail, None)
+        self._wake.set()
+
+    def start(self) -> None:
+        """Settle what a crash left in ``sending``, then print in a daemon thread."""
+        with self.app.app_context():
+            left = queue.recover_interrupted()
+            db.session.remove()
+        if left:
+            log.warning("%d receipt(s) were being sent when the kiosk stopped; a person "
+                        "decides whether to print them again", left)
+        self._thread = threading.Thread(target=self._loop, name="print-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception:  # keep the worker alive; the jobs stay queued
+                log.exception("print worker round failed")
+            self._wake.wait(self._pause())
+            self._wake.clear()
+
+    def _pause(self) -> float:
+        retry_at = self.state.retry_at
+        if retry_at is None:
+            return self.interval
+        return max(min((retry_at - utcnow()).total_seconds(), BACKOFF_MAX_SECONDS), 0.05)
 
 
-def waiting(session: Session) -> int:
-    """Receipts not printed yet, including any a person has to look at."""
-    return int(session.scalar(
-        select(func.count()).where(PrintJob.status.in_(("pending", "sending", "uncertain")))
-    ) or 0)
+def install(app: Flask, **options: float) -> PrintWorker:
+    """Create this app's print worker (started by ``kiosk serve``)."""
+    worker = PrintWorker(app, **options)  # type: ignore[arg-type]
+    app.extensions[EXTENSION] = worker
+    return worker
+
+
+def worker_of(app: Flask) -> PrintWorker | None:
+    worker = app.extensions.get(EXTENSION)
+    return worker if isinstance(worker, PrintWorker) else None
+
+
+def print_pending(app: Flask) -> int:
+    """One round now, outside any thread (tests, `kiosk printer drain`)."""
+    worker = worker_of(app) or PrintWorker(app)
+    return worker.run_once()

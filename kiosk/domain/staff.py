@@ -10,7 +10,7 @@ ROLES = ("designee", "office", "admin")
 # What each role may do; each role also has every right of the roles before it.
 _RIGHTS = {
     "designee": {"scan", "hand_out", "void_own", "waitlist"},
-    "office": {"stock", "log", "void_any_same_day"},
+    "office": {"stock", "log", "void_any_same_day", "printer"},
     "admin": {"users", "settings", "void_any", "slips"},
 }
 
@@ -67,6 +67,12 @@ def may_void(
     if can(role, "void_any_same_day"):
         return True
     return can(role, "void_own") and staff_id == handed_out_by
+
+
+def may_see_receipt(role: str, staff_id: int, handed_out_by: int) -> bool:
+    """Anyone sees the receipts of their own hand-outs; office staff and administrators see
+    every receipt (to print one as a PDF, say)."""
+    return can(role, "log") or (can(role, "scan") and staff_id == handed_out_by)
 
 
 def initials(name: str) -> str:

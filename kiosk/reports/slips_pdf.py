@@ -8,19 +8,22 @@ The QR code is drawn as vector squares, which print sharp at any printer resolut
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
-import qrcode
-import qrcode.util
-from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib.pagesizes import LETTER
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
+
+from .pdf_kit import (
+    clean_line,
+    draw_qr,
+    ellipsize,
+    pick_fonts,
+    qr_code,  # noqa: F401  (re-exported: tests measure the slip's QR code)
+    text_width,
+    wrap_text,
+)
 
 INCH = 72.0
 COLUMNS, ROWS = 2, 4
@@ -30,7 +33,6 @@ SLIP_W = (PAGE_W - 2 * MARGIN) / COLUMNS  # 4 in
 SLIP_H = (PAGE_H - 2 * MARGIN) / ROWS  # 2.625 in
 PAD = 14.0
 QR_SIZE = 1.4 * INCH  # with its quiet zone; the code itself is about 1.2 in for a short token
-QR_BORDER = 4  # modules of quiet zone, as the QR standard asks
 AWARD_LINE = 10.0  # the small award id line at the bottom of a slip
 
 INK = (0.1, 0.1, 0.1)
@@ -48,106 +50,17 @@ class SlipData:
     token: str
 
 
-def qr_code(token: str) -> qrcode.QRCode:
-    """The smallest QR code (ECC M, 4-module quiet zone) that holds ``token``."""
-    code = qrcode.QRCode(version=None, error_correction=ERROR_CORRECT_M, border=QR_BORDER)
-    upper = token.upper()
-    if upper == token and all(ch in qrcode.util.ALPHA_NUM.decode() for ch in token):
-        code.add_data(qrcode.util.QRData(token, mode=qrcode.util.MODE_ALPHA_NUM))
-    else:
-        code.add_data(token)
-    code.make(fit=True)
-    return code
-
-
-# --- fonts -----------------------------------------------------------------------------------
-
-_FONT_FILES = (
-    # wide Unicode coverage where the system has it; reportlab's own Vera everywhere else
-    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
-    (os.path.join(os.environ.get("WINDIR", r"C:\Windows"), "Fonts", "arial.ttf"),
-     os.path.join(os.environ.get("WINDIR", r"C:\Windows"), "Fonts", "arialbd.ttf")),
-)
-_fonts: tuple[str, str] | None = None
-
-
-def _pick_fonts() -> tuple[str, str]:
-    global _fonts
-    if _fonts is None:
-        import reportlab
-
-        shipped = Path(reportlab.__file__).parent / "fonts"
-        candidates = [*_FONT_FILES, (str(shipped / "Vera.ttf"), str(shipped / "VeraBd.ttf"))]
-        _fonts = ("Helvetica", "Helvetica-Bold")
-        for regular, bold in candidates:
-            if os.path.isfile(regular) and os.path.isfile(bold):
-                try:
-                    pdfmetrics.registerFont(TTFont("SlipSans", regular))
-                    pdfmetrics.registerFont(TTFont("SlipSans-Bold", bold))
-                except Exception:  # a damaged font file: try the next one
-                    continue
-                _fonts = ("SlipSans", "SlipSans-Bold")
-                break
-    return _fonts
-
-
-# --- text fitting ----------------------------------------------------------------------------
-
-def _clean(text: str) -> str:
-    """One line of printable text: runs of whitespace become one space, controls go."""
-    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
-
-
-def _width(text: str, font: str, size: float) -> float:
-    return float(pdfmetrics.stringWidth(text, font, size))
-
-
-def _ellipsize(text: str, font: str, size: float, width: float) -> str:
-    if _width(text, font, size) <= width:
-        return text
-    while text and _width(text + "…", font, size) > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
-
-
-def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    """Greedy word wrap; a word wider than the line is broken between letters."""
-    lines: list[str] = []
-    line = ""
-    for word in text.split(" "):
-        candidate = f"{line} {word}" if line else word
-        if _width(candidate, font, size) <= width:
-            line = candidate
-            continue
-        if line:
-            lines.append(line)
-        line = ""
-        while _width(word, font, size) > width and len(word) > 1:
-            cut = len(word) - 1
-            while cut > 1 and _width(word[:cut], font, size) > width:
-                cut -= 1
-            hyphen = word.rfind("-", 0, cut) + 1  # break after a hyphen when one fits
-            cut = hyphen if hyphen > 1 else cut
-            lines.append(word[:cut])
-            word = word[cut:]
-        line = word
-    if line:
-        lines.append(line)
-    return lines or [""]
-
-
 def _fit(text: str, font: str, width: float,
          tries: Iterable[tuple[float, int]]) -> tuple[float, list[str]]:
     """The first (size, at most n lines) that holds ``text``; else the last, cut with '…'."""
     size, most = 10.0, 1
     for size, most in tries:
-        lines = _wrap(text, font, size, width)
+        lines = wrap_text(text, font, size, width)
         if len(lines) <= most:
             return size, lines
-    lines = _wrap(text, font, size, width)
+    lines = wrap_text(text, font, size, width)
     kept = lines[:most]
-    kept[-1] = _ellipsize(kept[-1] + " " + lines[most], font, size, width)
+    kept[-1] = ellipsize(kept[-1] + " " + lines[most], font, size, width)
     return size, kept
 
 
@@ -161,31 +74,6 @@ def _sizes(high: float, low: float, lines: int) -> list[tuple[float, int]]:
 
 
 # --- drawing ---------------------------------------------------------------------------------
-
-def _draw_qr(c: Canvas, token: str, x: float, y: float, size: float) -> None:
-    """The code as black squares, rows merged into runs; (x, y) is the lower left corner of the
-    quiet zone."""
-    matrix = qr_code(token).get_matrix()
-    modules = len(matrix)
-    unit = size / modules
-    c.setFillColorRGB(1, 1, 1)
-    c.rect(x, y, size, size, stroke=0, fill=1)
-    c.setFillColorRGB(0, 0, 0)
-    path = c.beginPath()
-    for row, cells in enumerate(matrix):
-        top = y + size - (row + 1) * unit
-        col = 0
-        while col < modules:
-            if not cells[col]:
-                col += 1
-                continue
-            start = col
-            while col < modules and cells[col]:
-                col += 1
-            # a hair of overlap so that no renderer shows seams between touching squares
-            path.rect(x + start * unit, top, (col - start) * unit + 0.02, unit + 0.02)
-    c.drawPath(path, stroke=0, fill=1)
-
 
 def _draw_cut_lines(c: Canvas) -> None:
     c.saveState()
@@ -203,7 +91,7 @@ def _draw_cut_lines(c: Canvas) -> None:
 
 def _draw_slip(c: Canvas, slip: SlipData, x0: float, y0: float, *, district: str,
                building: str, printed: str) -> None:
-    regular, bold = _pick_fonts()
+    regular, bold = pick_fonts()
     inner = SLIP_W - 2 * PAD
     left, right, top = x0 + PAD, x0 + SLIP_W - PAD, y0 + SLIP_H - PAD
 
@@ -213,17 +101,17 @@ def _draw_slip(c: Canvas, slip: SlipData, x0: float, y0: float, *, district: str
     title = "PROOF OF BADGE"
     c.setFont(bold, 9)
     c.drawString(left, y, title)
-    room = inner - _width(title, bold, 9) - 12
-    name = _clean(district)
+    room = inner - text_width(title, bold, 9) - 12
+    name = clean_line(district)
     c.setFillColorRGB(*GREY)
     c.setFont(regular, 8)
-    c.drawRightString(right, y, _ellipsize(name, regular, 8, room))
+    c.drawRightString(right, y, ellipsize(name, regular, 8, room))
     c.setStrokeColorRGB(0.75, 0.75, 0.75)
     c.setLineWidth(0.6)
     c.line(left, y - 5, right, y - 5)
 
     # the person, large
-    size, lines = _fit(_clean(slip.person) or "(no name)", bold, inner,
+    size, lines = _fit(clean_line(slip.person) or "(no name)", bold, inner,
                        [*_sizes(18, 12, 1), *_sizes(13, 9, 2), *_sizes(8.5, 7, 3)])
     y -= 5 + 3
     c.setFillColorRGB(*INK)
@@ -234,19 +122,19 @@ def _draw_slip(c: Canvas, slip: SlipData, x0: float, y0: float, *, district: str
     y -= 11
     c.setFillColorRGB(*GREY)
     c.setFont(regular, 8)
-    c.drawString(left, y, _ellipsize(f"Employee ID {_clean(slip.employee_id) or '-'}",
+    c.drawString(left, y, ellipsize(f"Employee ID {clean_line(slip.employee_id) or '-'}",
                                      regular, 8, inner))
 
     # the QR code, bottom right above the award line
     qr_y = y0 + PAD + AWARD_LINE - 2
     qr_top = min(qr_y + QR_SIZE, y - 6)
     qr_size = qr_top - qr_y
-    _draw_qr(c, slip.token, right - qr_size + 4, qr_y, qr_size)
+    draw_qr(c, slip.token, right - qr_size + 4, qr_y, qr_size)
 
     # credential, pin, building and date beside it
     column = inner - qr_size - 2
-    fields = [("CREDENTIAL", _clean(slip.credential), 3), ("PIN", _clean(slip.pin), 2),
-              ("BUILDING", _clean(building), 2)]
+    fields = [("CREDENTIAL", clean_line(slip.credential), 3), ("PIN", clean_line(slip.pin), 2),
+              ("BUILDING", clean_line(building), 2)]
     space = y - 6 - (y0 + PAD + AWARD_LINE + 9)  # down to the "Printed" line
     laid: list[tuple[str, float, list[str]]] = []
     for value_size in (9.5, 9, 8.5, 8, 7.5, 7):
@@ -277,7 +165,7 @@ def _draw_slip(c: Canvas, slip: SlipData, x0: float, y0: float, *, district: str
     # the award id in small type, for a person to check by hand
     c.setFont(regular, 6)
     c.drawString(left, y0 + PAD - 1,
-                 _ellipsize(f"Award {_clean(slip.award_id)}", regular, 6, inner))
+                 ellipsize(f"Award {clean_line(slip.award_id)}", regular, 6, inner))
 
 
 def _long_date(day: date) -> str:
@@ -287,19 +175,19 @@ def _long_date(day: date) -> str:
 def render_slips_pdf(slips: Sequence[SlipData], *, district: str, building: str,
                      printed_on: date) -> bytes:
     """The PDF: eight slips a page, in the order given. No slips give one page that says so."""
-    regular, bold = _pick_fonts()
+    regular, bold = pick_fonts()
     out = io.BytesIO()
     c = Canvas(out, pagesize=LETTER, invariant=True, pageCompression=1)
-    c.setTitle(f"Proof slips: {_clean(building)}")
-    c.setAuthor(_clean(district))
+    c.setTitle(f"Proof slips: {clean_line(building)}")
+    c.setAuthor(clean_line(district))
     c.setCreator("Pin Kiosk")
     printed = _long_date(printed_on)
     per_page = COLUMNS * ROWS
     if not slips:
         c.setFont(bold, 16)
-        c.drawString(INCH, PAGE_H - 1.5 * INCH, f"Proof slips: {_clean(building)}")
+        c.drawString(INCH, PAGE_H - 1.5 * INCH, f"Proof slips: {clean_line(building)}")
         c.setFont(regular, 12)
-        lines = _wrap(f"No one in {_clean(building)} has a pin waiting to be collected "
+        lines = wrap_text(f"No one in {clean_line(building)} has a pin waiting to be collected "
                       f"with a slip, as of {printed}.", regular, 12, PAGE_W - 2 * INCH)
         for i, line in enumerate(lines):
             c.drawString(INCH, PAGE_H - (1.5 * INCH + 28 + 16 * i), line)

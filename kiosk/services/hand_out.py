@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.printers.receipt import ReceiptData, ReceiptProfile, render_receipt
+from kiosk.printers.worker import worker_of
 from kiosk.sync.outbox import add_event
 
 from ..db import write_transaction
@@ -53,6 +54,16 @@ def hand_out(
     print_receipt: bool = True,
     carrier: str | None = None,
 ) -> HandOut:
+    """Record a hand-out in one transaction, then wake the print worker for its receipt."""
+    done = _record_hand_out(payload, nonce, staff_id, at, note, source, print_receipt, carrier)
+    worker = worker_of(current_app)
+    if worker is not None and not done.repeated:
+        worker.wake()
+    return done
+
+
+def _record_hand_out(payload: str, nonce: str, staff_id: int, at: datetime | None, note: str,
+                     source: str, print_receipt: bool, carrier: str | None) -> HandOut:
     nonce = _valid_nonce(nonce)
     now = utcnow()
     at = at or now
@@ -70,7 +81,7 @@ def hand_out(
                 record_award(session, result.proof, result.award, result.person_id,
                              result.credential_id)
             dist = _record(session, result, nonce, staff_id, at, now, note, source)
-            if print_receipt:
+            if print_receipt and current_app.config["PRINTER_BACKEND"] != "none":
                 session.add(PrintJob(distribution_id=dist.id, kind="receipt",
                                      data=render_receipt(receipt_data(dist), _profile())))
             return HandOut(dist, result)

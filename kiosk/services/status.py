@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from kiosk.printers.worker import waiting as receipts_waiting
 from kiosk.sync.outbox import waiting_count
 
 from ..extensions import db
 from . import lookups
+from .printing import PrinterView, printer_view
 from .stock import StockLevel, stock_levels
 
 
@@ -17,7 +17,7 @@ from .stock import StockLevel, stock_levels
 class KioskStatus:
     building: str
     stock: list[StockLevel]
-    receipts_waiting: int
+    printer: PrinterView
     events_waiting: int
     badge_data_as_of: datetime | None
 
@@ -26,7 +26,7 @@ def kiosk_status() -> KioskStatus:
     return KioskStatus(
         building=lookups.building_name(),
         stock=stock_levels(),
-        receipts_waiting=receipts_waiting(db.session),
+        printer=printer_view(),
         events_waiting=waiting_count(db.session),
         badge_data_as_of=lookups.badge_data_as_of(),
     )

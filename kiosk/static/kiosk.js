@@ -100,13 +100,23 @@
   document.addEventListener("click", function () { setTimeout(refocus, 0); });
   window.addEventListener("focus", refocus);
 
+  // The status bar polls for its badges; that is not the person doing anything, so it must
+  // not clear messages, empty the scan field or hold off the idle logout.
+  function fromPoll(evt) {
+    var d = evt.detail || {};
+    var elt = d.elt || (d.requestConfig && d.requestConfig.elt);
+    return !!(elt && elt.closest && elt.closest("[data-status-poll]"));
+  }
+
   // A new request clears the error of the last one (errors land in #messages).
-  document.addEventListener("htmx:beforeRequest", function () {
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    if (fromPoll(evt)) return;
     var messages = document.getElementById("messages");
     if (messages) messages.textContent = "";
   });
 
-  document.addEventListener("htmx:afterSettle", function () {
+  document.addEventListener("htmx:afterSettle", function (evt) {
+    if (fromPoll(evt)) return;
     var image = document.getElementById("image-form");
     if (image) image.reset();  // the same image can be chosen again for the next person
     var f = field();
@@ -121,6 +131,8 @@
     clearTimeout(idleTimer);
     if (seconds > 0) idleTimer = setTimeout(function () { window.location.reload(); }, (seconds + 5) * 1000);
   }
-  document.addEventListener("htmx:afterRequest", armIdle);
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    if (!fromPoll(evt)) armIdle();
+  });
   document.addEventListener("DOMContentLoaded", function () { armIdle(); refocus(); });
 })();

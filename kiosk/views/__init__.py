@@ -7,23 +7,23 @@ from typing import Any
 from flask import Flask, g
 
 from ..domain.reasons import Reason
-from ..domain.staff import may_void
+from ..domain.staff import can, may_see_receipt, may_void
 from ..models import utcnow
 from ..services.lookups import timezone
 from ..services.status import KioskStatus, kiosk_status
 
 
 def register_views(app: Flask) -> None:
-    from . import account, admin, errors, office, scan, slips
+    from . import account, admin, errors, office, printer, scan, slips
 
-    for module in (account, scan, office, admin, slips):
+    for module in (account, scan, office, admin, slips, printer):
         app.register_blueprint(module.bp)
     errors.register(app)
 
     @app.context_processor
     def page_context() -> dict[str, Any]:
         return {"status": _status, "local": _local, "Reason": Reason, "now_utc": utcnow,
-                "can_void": _can_void,
+                "can_void": _can_void, "may": _may, "sees_receipt": _sees_receipt,
                 "idle_seconds": int(app.config["IDLE_MINUTES"] * 60)}
 
 
@@ -38,6 +38,16 @@ def _can_void(dist: Any) -> bool:
     user = g.get("user")
     return bool(user) and dist.void is None and may_void(
         user.role, user.id, dist.staff_user_id, dist.handed_out_at, utcnow(), timezone())
+
+
+def _may(action: str) -> bool:
+    user = g.get("user")
+    return bool(user) and can(user.role, action)
+
+
+def _sees_receipt(dist: Any) -> bool:
+    user = g.get("user")
+    return bool(user) and may_see_receipt(user.role, user.id, dist.staff_user_id)
 
 
 def _local(moment: Any, fmt: str = "%a %d %b %Y, %H:%M") -> str:

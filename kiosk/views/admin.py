@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, g, request
 from ..auth import keep_session, requires
 from ..services import settings
 from ..services.accounts import all_users, create_user, update_user
+from ..services.printing import print_test_page
 from .htmx import render
 
 bp = Blueprint("admin", __name__)
@@ -40,13 +41,30 @@ def change_user(user_id: int):  # type: ignore[no-untyped-def]
 @bp.get("/settings")
 @requires("settings")
 def settings_page():  # type: ignore[no-untyped-def]
-    return render("settings.html", "partials/_settings.html", items=settings.current(),
-                  instance=current_app.instance_path)
+    return _settings()
 
 
 @bp.post("/settings")
 @requires("settings")
 def save_settings():  # type: ignore[no-untyped-def]
-    settings.save_settings(request.form.to_dict())
-    return render("settings.html", "partials/_settings.html", items=settings.current(),
-                  instance=current_app.instance_path, message="Settings saved.")
+    settings.save_settings(request.form.to_dict(), "general")
+    return _settings(message="Settings saved.")
+
+
+@bp.post("/settings/printer")
+@requires("settings")
+def save_printer():  # type: ignore[no-untyped-def]
+    settings.save_settings(request.form.to_dict(), "printer")
+    return _settings(message="Printer settings saved. Print a test page to check them.")
+
+
+@bp.post("/settings/printer/test")
+@requires("settings")
+def printer_test():  # type: ignore[no-untyped-def]
+    return _settings(test=print_test_page(g.user.id))
+
+
+def _settings(**context):  # type: ignore[no-untyped-def]
+    return render("settings.html", "partials/_settings.html", items=settings.current("general"),
+                  printer_items=settings.current("printer"),
+                  instance=current_app.instance_path, **context)
