@@ -434,13 +434,17 @@ def unknown_payload(rng: random.Random) -> str:
 
 
 @contextmanager
-def kiosk_server(instance: Path, print_worker: bool) -> Iterator[tuple[int, int]]:
-    """``kiosk serve`` on a free port of 127.0.0.1; yields (pid, port) and always stops it."""
+def kiosk_server(instance: Path, print_worker: bool,
+                 printer: dict[str, object] | None = None) -> Iterator[tuple[int, int]]:
+    """``kiosk serve`` on a free port of 127.0.0.1; yields (pid, port) and always stops it.
+    ``printer`` gives PRINTER_* settings (default: the "none" backend)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {**os.environ, "KIOSK_INSTANCE_PATH": str(instance),
            "KIOSK_PRINT_WORKER": json.dumps(print_worker), "KIOSK_PRINTER_BACKEND": "none"}
+    for key, value in (printer or {}).items():
+        env[f"KIOSK_{key}"] = value if isinstance(value, str) else json.dumps(value)
     with open(instance / "server.log", "wb") as server_log:
         proc = subprocess.Popen([*KIOSK, "serve", "--host", "127.0.0.1", "--port", str(port)],
                                 env=env, stdout=server_log, stderr=subprocess.STDOUT)

@@ -219,12 +219,14 @@ def _serve(app: Flask, host: str, port: int, threads: int) -> None:
 @with_appcontext
 def demo(host: str, port: int, no_serve: bool) -> None:
     """Seed a demo district (once) and serve it."""
+    from kiosk.printers.settings import PrinterSettings
+
     from .services.demo import seed_demo
 
     report = seed_demo()
     click.echo("Demo district " + ("seeded." if report.seeded else "already seeded."))
     click.echo(f"Instance folder: {current_app.instance_path}")
-    click.echo(f"Receipts are written to: {current_app.config['PRINTER_PATH']}")
+    click.echo(f"Receipts go to: {PrinterSettings.from_config(current_app.config).describe()}")
     click.echo("Log in with one of these (name / PIN / role):")
     for name, pin, role in report.logins:
         click.secho(f"    {name:<15} {pin:<6} {role}", bold=True)

@@ -25,6 +25,8 @@ DEFAULTS = {
     "PRINTER_WINDOWS_NAME": "",  # win32raw: the name Windows shows
     "PRINTER_USB_VENDOR": "",  # usb: hex ids, as `lsusb` shows them (04b8)
     "PRINTER_USB_PRODUCT": "",
+    "PRINTER_USB_IN_EP": "0x82",  # usb: the printer's endpoints (`lsusb -v` shows them)
+    "PRINTER_USB_OUT_EP": "0x01",
     "PRINTER_SERIAL_DEVICE": "",  # serial: /dev/ttyUSB0 or COM3
     "PRINTER_SERIAL_BAUD": 9600,
     "PRINTER_PATH": "",  # file: a device or a folder (default: INSTANCE/receipts)

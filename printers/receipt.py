@@ -91,7 +91,8 @@ def qr_image(content: str) -> Image.Image:
                          box_size=6, border=4, mask_pattern=2)
     code.add_data(content)
     code.make(fit=True)
-    return code.make_image().get_image().convert("1")
+    image: Image.Image = code.make_image().get_image()
+    return image.convert("1")
 
 
 def render_receipt(data: ReceiptData, profile: ReceiptProfile) -> bytes:

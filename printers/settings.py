@@ -78,6 +78,8 @@ class PrinterSettings:
     windows_name: str = ""
     usb_vendor: int | None = None
     usb_product: int | None = None
+    usb_in_ep: int = 0x82  # the printer's USB endpoints; most printers use these two
+    usb_out_ep: int = 0x01
     serial_device: str = ""
     baud: int = 9600
     path: str = ""
@@ -93,6 +95,8 @@ class PrinterSettings:
             windows_name=str(config.get("PRINTER_WINDOWS_NAME") or "").strip(),
             usb_vendor=_usb_id(config.get("PRINTER_USB_VENDOR")),
             usb_product=_usb_id(config.get("PRINTER_USB_PRODUCT")),
+            usb_in_ep=_usb_id(config.get("PRINTER_USB_IN_EP")) or 0x82,
+            usb_out_ep=_usb_id(config.get("PRINTER_USB_OUT_EP")) or 0x01,
             serial_device=str(config.get("PRINTER_SERIAL_DEVICE") or "").strip(),
             baud=_int(config.get("PRINTER_SERIAL_BAUD"), 9600),
             path=str(config.get("PRINTER_PATH") or "").strip(),
@@ -138,6 +142,8 @@ class PrinterSettings:
                 if value is None or not 0 < value <= 0xFFFF:
                     found.append(f"Give the USB {what} id in hex, such as 04b8 "
                                  "(`lsusb` shows it).")
+            if not (0 < self.usb_in_ep <= 0xFF and 0 < self.usb_out_ep <= 0xFF):
+                found.append("USB endpoints are hex numbers such as 0x82 (in) and 0x01 (out).")
         elif self.backend == "serial" and not self.serial_device:
             found.append("Give the serial device, such as /dev/ttyUSB0 or COM3.")
         elif self.backend == "file" and not self.path:

@@ -44,7 +44,8 @@ class Device(Protocol):
         ...
 
     def ask(self, query: bytes, timeout: float) -> bytes:
-        """Send a real-time status query; the reply, or b"" when none came in time."""
+        """Send a real-time status query; the reply, or b"" when none came in time. Raises
+        :class:`PrinterUnavailable` when the connection is gone."""
         ...
 
     def close(self) -> None: ...
@@ -97,9 +98,15 @@ class NetworkDevice:
         try:
             self.sock.settimeout(timeout)
             self.sock.sendall(query)
-            return self.sock.recv(16)
-        except OSError:  # a timeout, or a reset: no answer either way
-            return b""
+            reply = self.sock.recv(16)
+        except TimeoutError:
+            return b""  # no answer in time: many printers never answer
+        except OSError as exc:
+            raise PrinterUnavailable(f"The printer closed the connection ({_why(exc)}).") \
+                from exc
+        if not reply:
+            raise PrinterUnavailable("The printer closed the connection.")
+        return reply
 
     def close(self) -> None:
         try:
@@ -183,11 +190,8 @@ class EscposDevice:
         if self.backend == "win32raw":
             return b""  # the Windows spooler does not pass status replies back
         try:
-            device = self.printer.device
             if self.backend == "serial":
-                device.timeout = timeout
-            elif self.backend == "usb":
-                self.printer.timeout = int(timeout * 1000)
+                self.printer.device.timeout = timeout  # for this read; writes block as before
             return bytes(self.printer.query_status(query))
         except Exception:  # a timeout or a read error: no answer
             return b""
@@ -206,7 +210,8 @@ def _escpos_printer(settings: PrinterSettings) -> Any:
         if not escpos_printer.Usb.is_usable():
             raise PrinterUnavailable("USB printing needs pyusb: pip install 'pin-kiosk[usb]'.")
         return escpos_printer.Usb(settings.usb_vendor, settings.usb_product,
-                                  timeout=int(settings.timeout * 1000))
+                                  timeout=int(settings.timeout * 1000),
+                                  in_ep=settings.usb_in_ep, out_ep=settings.usb_out_ep)
     if settings.backend == "serial":
         if not escpos_printer.Serial.is_usable():
             raise PrinterUnavailable("Serial printing needs pyserial: "

@@ -41,7 +41,8 @@ EXTENSION = "pin_kiosk.print_worker"
 
 def backoff_seconds(failures: int) -> int:
     """5 s after the first failure, doubling, at most 5 minutes."""
-    return min(BACKOFF_FIRST_SECONDS * 2 ** max(failures - 1, 0), BACKOFF_MAX_SECONDS)
+    return int(min(BACKOFF_FIRST_SECONDS * 2 ** min(max(failures - 1, 0), 16),
+                   BACKOFF_MAX_SECONDS))
 
 
 @dataclass
@@ -55,14 +56,30 @@ class PrinterState:
 
 
 def ask_status(device: Device, settings: PrinterSettings) -> st.PrinterStatus:
-    """The printer's own answer (network, USB, serial); UNKNOWN for printers that cannot."""
-    if not settings.asks_status:
-        return st.UNKNOWN
-    timeout = settings.status_timeout
-    printer = device.ask(st.ASK_PRINTER, timeout)
-    cause = device.ask(st.ASK_OFFLINE_CAUSE, timeout) if st.needs_cause(printer) else None
-    paper = device.ask(st.ASK_PAPER, timeout) if st.status_byte(printer) is not None else None
-    return st.decode(printer, cause, paper)
+    """The printer's own answer (network, USB, serial); UNKNOWN for printers that cannot.
+    Raises PrinterUnavailable when the connection is gone."""
+    return StatusAsker(device, settings).ask()
+
+
+class StatusAsker:
+    """Asks one open printer for its status. A printer that did not answer once is not asked
+    again on this connection: each question would only cost another timeout."""
+
+    def __init__(self, device: Device, settings: PrinterSettings) -> None:
+        self.device, self.timeout = device, settings.status_timeout
+        self.asks = settings.asks_status
+
+    def ask(self) -> st.PrinterStatus:
+        if not self.asks:
+            return st.UNKNOWN
+        printer = self.device.ask(st.ASK_PRINTER, self.timeout)
+        if st.status_byte(printer) is None:
+            self.asks = False
+            return st.UNKNOWN
+        cause = (self.device.ask(st.ASK_OFFLINE_CAUSE, self.timeout)
+                 if st.needs_cause(printer) else None)
+        paper = self.device.ask(st.ASK_PAPER, self.timeout)
+        return st.decode(printer, cause, paper)
 
 
 @dataclass
@@ -115,34 +132,65 @@ class PrintWorker:
 
     def _print_due(self, device: Device, settings: PrinterSettings) -> int:
         printed = 0
+        asker = StatusAsker(device, settings)
+        try:
+            before = asker.ask()
+        except PrinterUnavailable as exc:
+            self._unreachable(str(exc), utcnow())
+            self._back_off(utcnow())
+            return printed
         while printed < self.batch and not self._stop.is_set():
-            status = ask_status(device, settings)
             now = utcnow()
-            if status.holds_queue:
-                self._see(status, now, retry_in=self.hold_seconds)
+            if before.holds_queue:
+                self._see(before, now, retry_in=self.hold_seconds)
                 return printed
             job = queue.claim_next(now)
             if job is None:
                 if printed or settings.asks_status:
-                    self._see(status if settings.asks_status else st.READY, now)
+                    self._see(before if settings.asks_status else st.READY, now)
                 return printed
-            try:
-                device.write(job.data, job.name)
-            except PrinterUnavailable as exc:
-                queue.mark_failed(job.id, str(exc), self._back_off(now), attempted=True)
-                self._unreachable(str(exc), now)
+            outcome = self._send(device, asker, job)
+            if outcome is None:
                 return printed
-            except PrinterInterrupted as exc:
-                queue.mark_uncertain(job.id, str(exc))
-                self._back_off(now)
-                self._unreachable(str(exc), now)
-                log.warning("receipt job %s is uncertain: %s", job.id, exc)
-                return printed
-            queue.mark_printed(job.id)
             printed += 1
-            self.failures = 0
-            self._see(status if settings.asks_status else st.READY, utcnow())
+            before = outcome
         return printed
+
+    def _send(self, device: Device, asker: StatusAsker,
+              job: queue.Claimed) -> st.PrinterStatus | None:
+        """Send one claimed job and settle it; the printer's status after it, or None when
+        the round must stop."""
+        now = utcnow()
+        try:
+            device.write(job.data, job.name)
+        except PrinterUnavailable as exc:
+            queue.mark_failed(job.id, str(exc), self._back_off(now), attempted=True)
+            self._unreachable(str(exc), now)
+            return None
+        except PrinterInterrupted as exc:
+            self._uncertain(job, str(exc), now)
+            return None
+        try:  # did it arrive? a printer that dropped the connection or ran dry cannot say
+            after = asker.ask()
+        except PrinterUnavailable as exc:
+            self._uncertain(job, f"The connection broke after the receipt was sent ({exc}).",
+                            now)
+            return None
+        if after.holds_queue:
+            self._uncertain(job, f"The printer said it was {after.words} right after this "
+                                 "receipt was sent.", now)
+            self._see(after, now, retry_in=self.hold_seconds)
+            return None
+        queue.mark_printed(job.id)
+        self.failures = 0
+        self._see(after if asker.asks else st.READY, utcnow())
+        return after
+
+    def _uncertain(self, job: queue.Claimed, why: str, now: datetime) -> None:
+        queue.mark_uncertain(job.id, why)
+        self._back_off(now)
+        self._unreachable(why, now)
+        log.warning("receipt job %s is uncertain: %s", job.id, why)
 
     # --- state -----------------------------------------------------------------------------
 

@@ -129,3 +129,15 @@ class PrinterSpy:
 @pytest.fixture
 def printer_spy(app):  # type: ignore[no-untyped-def]
     return PrinterSpy(app, Path(app.config["PRINTER_PATH"]))
+
+
+@pytest.fixture
+def loopback_printer(app):  # type: ignore[no-untyped-def]
+    """A network receipt printer on 127.0.0.1 (tests/loopback_printer.py), and the app set to
+    print to it."""
+    from tests.loopback_printer import LoopbackPrinter
+
+    printer = LoopbackPrinter().start()
+    app.config.update(printer.config)
+    yield printer
+    printer.stop()

@@ -84,6 +84,7 @@ class Parsed:
     rasters: list[Raster] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)
     text_bytes: bytes = b""
+    reset_offsets: list[int] = field(default_factory=list)  # where each ESC @ starts
 
     def names(self) -> list[str]:
         return [c.name for c in self.commands]
@@ -130,6 +131,7 @@ def parse(data: bytes) -> Parsed:
             raw = data[i:i + length]
             if op == ord("@"):
                 width_factor = 1
+                out.reset_offsets.append(i)
             elif op == ord("!"):
                 width_factor = 2 if raw[2] & 0x20 else 1
             out.commands.append(Command(raw))
@@ -184,3 +186,13 @@ def parse(data: bytes) -> Parsed:
         out.lines.append(current)
     out.text_bytes = bytes(text)
     return out
+
+
+def split_at_resets(data: bytes) -> list[bytes]:
+    """A stream of several receipts, cut before each printer reset (ESC @)."""
+    if not data:
+        return []
+    starts = parse(data).reset_offsets
+    if not starts or starts[0] != 0:
+        starts = [0, *starts]
+    return [data[a:b] for a, b in zip(starts, [*starts[1:], len(data)], strict=True)]
