@@ -6,7 +6,14 @@ import escpos.capabilities
 import pytest
 import zxingcpp
 
-from kiosk.printers.receipt import ReceiptData, ReceiptProfile, render_receipt
+from kiosk.printers.receipt import (
+    TEST_PAGE_QR,
+    ReceiptData,
+    ReceiptProfile,
+    render_receipt,
+    render_test_page,
+)
+from kiosk.printers.receipt import TestPageData as PageData  # not a test class
 from tests.unit.escpos_tokens import parse
 
 DATA = ReceiptData(
@@ -150,3 +157,110 @@ def test_the_printed_qr_code_reads_back_as_the_receipt_number(name):
     rasters = parse(render_receipt(DATA, PROFILES[name])).rasters
     decoded = [r.text for raster in rasters for r in zxingcpp.read_barcodes(raster.to_image())]
     assert decoded == [DATA.receipt]
+
+
+# --- the QR code as the printer's own command -----------------------------------------------
+
+
+def _qr_stored(data: bytes) -> list[bytes]:
+    """The payloads of every QR "store the data" command (GS ( k pL pH 49 80 48 data)."""
+    return [c.raw[8:] for c in parse(data).commands
+            if c.raw[:3] == b"\x1d(k" and c.raw[5:8] == bytes([49, 80, 48])]
+
+
+def _read_qr(data: bytes) -> list[str]:
+    return [r.text for raster in parse(data).rasters
+            for r in zxingcpp.read_barcodes(raster.to_image())]
+
+
+@pytest.mark.parametrize("name", ["TM-T88III", "TM-T20II"])
+def test_native_qr_stores_the_receipt_number_in_the_printer(name):
+    assert escpos.capabilities.get_profile(name).supports("qrCode")
+    profile = ReceiptProfile.from_config({"PRINTER_PROFILE": name, "PRINTER_QR": "native"})
+    data = render_receipt(DATA, profile)
+    assert _qr_stored(data) == [DATA.receipt.encode("ascii")]
+    parsed = parse(data)
+    assert parsed.rasters == [], "the printer draws the QR code itself: no image is sent"
+    prints = [c for c in parsed.commands if c.raw[:3] == b"\x1d(k" and c.raw[5:7] == b"1Q"]
+    assert len(prints) == 1, "the stored QR code is printed once"
+
+
+def test_native_qr_on_a_printer_without_it_falls_back_to_the_image():
+    assert not escpos.capabilities.get_profile("POS-5890").supports("qrCode")
+    profile = ReceiptProfile.from_config({"PRINTER_PROFILE": "POS-5890", "PAPER_MM": 58,
+                                          "PRINTER_QR": "native"})
+    data = render_receipt(DATA, profile)
+    assert _qr_stored(data) == []
+    assert _read_qr(data) == [DATA.receipt]
+
+
+# --- the test page --------------------------------------------------------------------------
+
+TEST_PAGE = PageData(building="Page Jackson Elementary",
+                         printer="network printer 10.0.0.5:9100",
+                         printed_at="2024-03-01 10:30", staff="Ada Admin")
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_the_test_page_starts_with_a_printer_reset(name):
+    assert render_test_page(TEST_PAGE, PROFILES[name]).startswith(b"\x1b@")
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_the_test_page_ruler_is_exactly_as_wide_as_the_paper(name):
+    profile = PROFILES[name]
+    parsed = parse(render_test_page(TEST_PAGE, profile))
+    [ruler] = [line for line in parsed.lines if line.text.isdigit()]
+    assert ruler.width == profile.columns == len(ruler.text)
+    assert ruler.text.startswith("1234567890")
+    assert {32: 58, 48: 80}[profile.columns] == profile.paper_mm
+
+
+@pytest.mark.parametrize("columns", [48, 42])
+def test_the_test_page_ruler_follows_the_columns_on_80_mm_paper(columns):
+    profile = ReceiptProfile("TM-T88III", 80, columns)
+    parsed = parse(render_test_page(TEST_PAGE, profile))
+    [ruler] = [line for line in parsed.lines if line.text.isdigit()]
+    assert ruler.width == columns
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_no_line_of_the_test_page_is_wider_than_the_paper(name):
+    profile = PROFILES[name]
+    long = PageData(building="The Very Long Named Consolidated Elementary and Middle "
+                                 "School of Jefferson County West Virginia",
+                        printer="Windows printer 'EPSON TM-T20II Receipt5 on the front desk'",
+                        printed_at="2024-03-01 10:30", staff="Maximiliana Featherstonehaugh")
+    for data in (TEST_PAGE, long):
+        parsed = parse(render_test_page(data, profile))
+        for line in parsed.lines:
+            assert line.width <= profile.columns, line.text
+    assert "Pin Kiosk test page" in parse(render_test_page(TEST_PAGE, profile)).text
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_the_test_page_qr_code_reads_back(name):
+    assert _read_qr(render_test_page(TEST_PAGE, PROFILES[name])) == [TEST_PAGE_QR]
+    assert TEST_PAGE_QR == "PIN-KIOSK-TEST"
+
+
+def test_the_test_page_with_native_qr_stores_the_test_text():
+    profile = ReceiptProfile("TM-T88III", 80, 48, qr_native=True)
+    data = render_test_page(TEST_PAGE, profile)
+    assert _qr_stored(data) == [b"PIN-KIOSK-TEST"]
+    assert parse(data).rasters == []
+    assert "QR code: printer's own" in parse(data).text
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_the_test_page_is_cut_once_where_the_printer_has_a_cutter(name):
+    profile = PROFILES[name]
+    parsed = parse(render_test_page(TEST_PAGE, profile))
+    if _profile_cuts(profile):
+        assert parsed.count("GS V") == 1
+        assert parsed.commands[-1].name == "GS V"
+    else:
+        assert parsed.count("GS V") == 0
+        assert parsed.text.endswith("\n\n")
+    off = ReceiptProfile(profile.escpos_profile, profile.paper_mm, profile.columns, cut=False)
+    assert parse(render_test_page(TEST_PAGE, off)).count("GS V") == 0
