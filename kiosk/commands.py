@@ -18,11 +18,14 @@ from .services import lookups
 
 
 def register_commands(app: Flask) -> None:
+    from kiosk.sync.commands import enroll, sync
+    from kiosk.sync.hub.commands import hub
+
     from .printer_commands import printer
     from .slip_commands import keys, slips
 
     for command in (init, verify, hand_out_cmd, serve, demo, cache, stock, backup, keys, slips,
-                    printer):
+                    printer, hub, enroll, sync):
         app.cli.add_command(command)
 
 
@@ -194,6 +197,7 @@ def _serve(app: Flask, host: str, port: int, threads: int) -> None:
     import waitress
 
     from kiosk.printers.worker import install
+    from kiosk.sync.worker import install as install_sync
 
     from .db import start_checkpointer
     from .services.setup import ready_to_serve
@@ -206,6 +210,8 @@ def _serve(app: Flask, host: str, port: int, threads: int) -> None:
         _fail(exc, 2)
     if app.config.get("PRINT_WORKER"):
         install(app).start()
+    if app.config.get("SYNC_WORKER"):
+        install_sync(app).start()
     with app.app_context():
         start_checkpointer(app, float(app.config["CHECKPOINT_SECONDS"]))
     click.echo(f"Pin Kiosk on http://{host}:{port}/  (Ctrl+C stops it)")

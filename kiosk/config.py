@@ -37,7 +37,13 @@ DEFAULTS = {
     "PRINTER_CUT": True,
     "RECEIPT_NAMES": "full",  # or "initials"
     "PRINT_WORKER": True,  # run the print worker thread under `kiosk serve`
+    "SYNC_WORKER": True,  # run the sync worker thread under `kiosk serve` (once enrolled)
     "CHECKPOINT_SECONDS": 1.0,  # how often `kiosk serve` copies the WAL into the database
+    # district sync: how often `kiosk serve` syncs, how long to wait for the hub, and after
+    # how many days without a sync the kiosk warns at login
+    "SYNC_SECONDS": 30.0,
+    "SYNC_TIMEOUT_SECONDS": 15.0,
+    "SYNC_WARN_DAYS": 3,
     # a badge image is at most 10 MB (kiosk.domain.baked); the form around it adds a little
     "MAX_CONTENT_LENGTH": 11 * 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,

@@ -172,6 +172,11 @@ class StockMovement(db.Model):
     staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     distribution_id: Mapped[str | None] = mapped_column(ForeignKey("distribution.id"))
     note: Mapped[str] = mapped_column(Text, default="")
+    # the district's id for stock it allocated or moved here: applied once, however often the
+    # same change is pulled
+    ref: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (Index("uq_stock_movement_ref", "ref", unique=True),)
 
     credential: Mapped[Credential] = relationship()
     staff: Mapped[StaffUser | None] = relationship()
@@ -237,7 +242,10 @@ class WaitlistEntry(db.Model):
 
 
 class OutboxEvent(db.Model):
-    """An event waiting to be pushed to the district hub; ``seq`` is the kiosk's sequence."""
+    """An event for the district hub; ``seq`` is the kiosk's sequence. Each event carries the
+    hash of the one before it (``prev_hash``) and its own (``hash``): a hash chain the hub
+    checks for gaps and edits. Status: ``pending`` (not acknowledged by the hub yet), ``sent``
+    (the hub has it), ``rejected`` (the hub refused it: a person looks; it is never deleted)."""
 
     __tablename__ = "outbox_event"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -245,10 +253,34 @@ class OutboxEvent(db.Model):
     kind: Mapped[str] = mapped_column(String(40))
     payload: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the time as hashed (UTC ISO 8601 with microseconds), so the chain never depends on how a
+    # database rounds or returns times
+    created_text: Mapped[str] = mapped_column(String(40), default="")
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    hash: Mapped[str] = mapped_column(String(64), default="")
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class RemoteHandOut(db.Model):
+    """A pin handed out at another building of the district, learned from the hub: so that this
+    kiosk says "already handed out" for it too."""
+
+    __tablename__ = "remote_hand_out"
+    distribution_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    building: Mapped[str] = mapped_column(String(200))
+    employee_id: Mapped[str] = mapped_column(String(64))
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id"))
+    award_id: Mapped[str] = mapped_column(String(512), default="")
+    receipt: Mapped[str] = mapped_column(String(20), default="")
+    staff: Mapped[str] = mapped_column(String(120), default="")
+    handed_out_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_remote_hand_out_person_pin", "employee_id", "credential_id"),)
 
 
 class PrintJob(db.Model):

@@ -71,6 +71,7 @@ class ReceiptData:
     staff: str
     receipt: str
     copy: bool = False
+    voided: bool = False  # a PDF of a hand-out that was voided later
 
 
 def ascii_safe(text: str) -> str:
@@ -104,9 +105,9 @@ def render_receipt(data: ReceiptData, profile: ReceiptProfile) -> bytes:
         p.text(line + "\n")
     p.set(align="center", bold=False)
     p.text("Enamel pin handed out\n")
-    if data.copy:
+    if data.copy or data.voided:
         p.set(align="center", bold=True)
-        p.text("*** COPY ***\n")
+        p.text("*** VOIDED ***\n" if data.voided else "*** COPY ***\n")
     p.text("-" * cols + "\n")
     p.set(align="left", bold=False)
     for label, value in (

@@ -43,7 +43,9 @@ def render_receipt_pdf(data: ReceiptData) -> bytes:
 
     lines(data.building, bold, 13)
     lines("Enamel pin handed out", regular, 12)
-    if data.copy:
+    if data.voided:
+        lines("VOIDED: this hand-out was cancelled", bold, 12)
+    elif data.copy:
         lines("COPY", bold, 12)
     y -= 8
     for label, value in (("PIN", data.pin), ("CREDENTIAL", data.credential),

@@ -8,6 +8,7 @@ can act on, what stops a configuration from working.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +42,18 @@ def _int(value: object, default: int) -> int:
         return int(str(value).strip())
     except ValueError:
         return default
+
+
+def _seconds(value: object, default: float) -> float:
+    if value is None or value == "":
+        return default
+    try:
+        return float(str(value).strip())
+    except ValueError:
+        return -1.0  # refused by problems()
+
+
+_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]")
 
 
 def _usb_id(value: object) -> int | None:
@@ -90,8 +103,8 @@ class PrinterSettings:
             backend=str(config.get("PRINTER_BACKEND") or "file").strip().lower(),
             host=str(config.get("PRINTER_HOST") or "").strip(),
             port=_int(config.get("PRINTER_PORT"), 9100),
-            timeout=float(config.get("PRINTER_TIMEOUT") or 5.0),
-            status_timeout=float(config.get("PRINTER_STATUS_TIMEOUT") or 1.0),
+            timeout=_seconds(config.get("PRINTER_TIMEOUT"), 5.0),
+            status_timeout=_seconds(config.get("PRINTER_STATUS_TIMEOUT"), 1.0),
             windows_name=str(config.get("PRINTER_WINDOWS_NAME") or "").strip(),
             usb_vendor=_usb_id(config.get("PRINTER_USB_VENDOR")),
             usb_product=_usb_id(config.get("PRINTER_USB_PRODUCT")),
@@ -129,7 +142,7 @@ class PrinterSettings:
         if self.backend not in BACKENDS:
             found.append(f"Printer backend must be one of {', '.join(BACKENDS)}.")
         elif self.backend == "network":
-            if not self.host or any(ch.isspace() for ch in self.host) or len(self.host) > 253:
+            if not _HOST.fullmatch(self.host) or len(self.host) > 253:
                 found.append("Give the network printer's address (an IP address or host "
                              "name, such as 192.168.1.50).")
             if not 1 <= self.port <= 65535:

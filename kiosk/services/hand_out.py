@@ -139,6 +139,9 @@ def _record(session, result, nonce, staff_id, at, now, note, source) -> Distribu
         WaitlistEntry.status == "waiting",
     )):
         entry.status = "fulfilled"
+        add_event(session, "waitlist_fulfilled", {
+            "employee_id": result.award.employee_id, "credential": result.award.credential_name,
+            "distribution_id": dist.id, "at": at.isoformat()})
     add_event(session, "pin_handed_out", {
         "distribution_id": dist.id,
         "award_id": dist.award_id,
@@ -189,4 +192,5 @@ def receipt_data(dist: Distribution, copy: bool = False) -> ReceiptData:
         staff=dist.staff.name,
         receipt=dist.receipt,
         copy=copy,
+        voided=dist.void is not None,
     )

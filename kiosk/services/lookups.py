@@ -17,6 +17,8 @@ from ..models import (
     Building,
     Credential,
     Distribution,
+    Person,
+    RemoteHandOut,
     Setting,
     StaffUser,
     StockOnHand,
@@ -85,6 +87,25 @@ def standing_hand_out(person_id: int, credential_id: int) -> Distribution | None
             Void.id.is_(None),
         )
     )
+
+
+def prior_hand_out(person_id: int, credential_id: int) -> PriorHandOut | None:
+    """The standing hand-out of this pin to this person: here, or at another building of the
+    district as the last sync said."""
+    standing = standing_hand_out(person_id, credential_id)
+    if standing is not None:
+        return prior_facts(standing)
+    remote = db.session.scalar(
+        select(RemoteHandOut)
+        .join(Person, Person.employee_id == RemoteHandOut.employee_id)
+        .where(Person.id == person_id, RemoteHandOut.credential_id == credential_id,
+               RemoteHandOut.voided_at.is_(None))
+        .order_by(RemoteHandOut.handed_out_at).limit(1))
+    if remote is None:
+        return None
+    return PriorHandOut(distribution_id=remote.distribution_id, receipt=remote.receipt,
+                        handed_out_at=remote.handed_out_at, building=remote.building,
+                        staff=remote.staff)
 
 
 def prior_facts(dist: Distribution) -> PriorHandOut:

@@ -125,6 +125,9 @@ def reprint(distribution_id: str, staff_id: int) -> PrintJob:
         dist = session.get(Distribution, distribution_id)
         if dist is None:
             raise NotFound("There is no such hand-out.")
+        if dist.void is not None:
+            raise InvalidInput(f"Receipt {dist.receipt} was voided: there is no pin to give a "
+                               "receipt for.")
         data = render_receipt(receipt_data(dist, copy=True),
                               ReceiptProfile.from_config(current_app.config))
         job = PrintJob(distribution_id=dist.id, kind="copy", data=data, status="pending",
@@ -165,17 +168,19 @@ def check_printer() -> tuple[st.PrinterStatus, str]:
         return st.UNREACHABLE, " ".join(problems)
     if not printer_lock.acquire(timeout=BUSY_SECONDS):
         raise KioskError("The printer is busy printing receipts. Try again in a moment.")
-    try:
-        device = open_device(settings, name="status")
-    except PrinterUnavailable as exc:
-        return st.UNREACHABLE, str(exc)
+    try:  # one conversation: the worker cannot print in the middle of it
+        try:
+            device = open_device(settings, name="status")
+        except PrinterUnavailable as exc:
+            return st.UNREACHABLE, str(exc)
+        try:
+            return ask_status(device, settings), ""
+        except PrinterUnavailable as exc:
+            return st.UNREACHABLE, str(exc)
+        finally:
+            device.close()
     finally:
         printer_lock.release()
-    try:
-        found = ask_status(device, settings)
-    finally:
-        device.close()
-    return found, ""
 
 
 def print_test_page(staff_id: int | None) -> TestPageResult:

@@ -122,8 +122,7 @@ def _verdict(proof: Proof, now: datetime, checked_against: datetime | None) -> S
     if award is None:
         return _verdict_for_new_award(proof, now, checked_against)
     facts = lookups.award_facts(award)
-    standing = lookups.standing_hand_out(award.person_id, award.credential_id)
-    prior = lookups.prior_facts(standing) if standing else None
+    prior = lookups.prior_hand_out(award.person_id, award.credential_id)
     stock = lookups.on_hand(award.credential_id) if award.credential.has_pin else None
     today = now.astimezone(lookups.timezone()).date()
     reason = decide(proof, facts, prior, stock, today, now)
@@ -153,8 +152,7 @@ def _verdict_for_new_award(proof: Proof, now: datetime,
         return ScanResult(Reason.UNKNOWN_BADGE, payload=proof.text, detail=found, proof=proof,
                           checked_against=checked_against)
     facts, person_id, credential_id = found
-    standing = lookups.standing_hand_out(person_id, credential_id)
-    prior = lookups.prior_facts(standing) if standing else None
+    prior = lookups.prior_hand_out(person_id, credential_id)
     stock = lookups.on_hand(credential_id) if facts.has_pin else None
     today = now.astimezone(lookups.timezone()).date()
     reason = decide(proof, facts, prior, stock, today, now)

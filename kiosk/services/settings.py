@@ -71,6 +71,8 @@ class Editable:
         """The value as the form shows it."""
         if self.key == "PRINTER_CUT":
             return "yes" if value in (True, "yes", "1", 1, "true") else "no"
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))  # 5.0 seconds shows, and saves, as 5
         return "" if value is None else str(value)
 
 

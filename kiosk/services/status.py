@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from kiosk.sync.outbox import waiting_count
-
-from ..extensions import db
 from . import lookups
+from .district import SyncStatus, sync_status
 from .printing import PrinterView, printer_view
 from .stock import StockLevel, stock_levels
 
@@ -18,7 +16,7 @@ class KioskStatus:
     building: str
     stock: list[StockLevel]
     printer: PrinterView
-    events_waiting: int
+    sync: SyncStatus
     badge_data_as_of: datetime | None
 
 
@@ -27,6 +25,6 @@ def kiosk_status() -> KioskStatus:
         building=lookups.building_name(),
         stock=stock_levels(),
         printer=printer_view(),
-        events_waiting=waiting_count(db.session),
+        sync=sync_status(),
         badge_data_as_of=lookups.badge_data_as_of(),
     )

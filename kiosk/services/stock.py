@@ -9,7 +9,7 @@ from sqlalchemy import select
 from kiosk.sync.outbox import add_event
 
 from ..db import write_transaction
-from ..domain.stock import StockError, signed_quantity
+from ..domain.stock import StockError, count_delta, signed_quantity
 from ..errors import InvalidInput
 from ..extensions import db
 from ..models import Credential, StockMovement, StockOnHand, utcnow
@@ -42,6 +42,36 @@ def receive_stock(credential: str, qty: int, staff_id: int | None, note: str = "
         add_event(session, "stock_received", {
             "credential": cred.name, "qty": delta, "note": note.strip()[:500],
             "at": now.isoformat(),
+        })
+        session.flush()
+        return StockLevel(cred.id, cred.name, cred.pin_label, lookups.on_hand(cred.id))
+
+
+def count_stock(credential: str, counted: int, staff_id: int | None,
+                note: str = "") -> StockLevel:
+    """Record a physical count: the ledger gets the difference, so it agrees with the shelf,
+    and the district gets the count and what the kiosk expected."""
+    try:
+        counted = int(counted)
+    except (TypeError, ValueError):
+        raise InvalidInput("The count is a whole number, 0 or more.") from None
+    if counted > 100_000:
+        raise InvalidInput("That is more pins than a building holds; check the count.")
+    with write_transaction() as session:
+        cred = lookups.credential_named(credential)
+        if not cred.has_pin:
+            raise InvalidInput(f"{cred.name} has no pin in the catalogue.")
+        expected = lookups.on_hand(cred.id)
+        try:
+            delta = count_delta(expected, counted)
+        except StockError as exc:
+            raise InvalidInput(str(exc)) from None
+        now = utcnow()
+        session.add(StockMovement(credential_id=cred.id, kind="count", qty=delta, at=now,
+                                  staff_user_id=staff_id, note=note.strip()[:500]))
+        add_event(session, "stock_counted", {
+            "credential": cred.name, "counted": counted, "expected": expected,
+            "note": note.strip()[:500], "at": now.isoformat(),
         })
         session.flush()
         return StockLevel(cred.id, cred.name, cred.pin_label, lookups.on_hand(cred.id))

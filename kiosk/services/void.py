@@ -40,6 +40,7 @@ def void_hand_out(distribution_id: str, staff_id: int, reason: str) -> Void:
         add_event(session, "hand_out_voided", {
             "void_id": void.id,
             "distribution_id": dist.id,
+            "credential": dist.credential.name,
             "receipt": dist.receipt,
             "staff": staff.name,
             "reason": void.reason,

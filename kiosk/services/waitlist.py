@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from kiosk.sync.outbox import add_event
+
 from ..db import write_transaction
 from ..domain.reasons import Reason
 from ..errors import InvalidInput, Refused
@@ -35,6 +37,9 @@ def add_to_waitlist(payload: str, staff_id: int, carrier: str | None = None) -> 
                               added_at=utcnow())
         session.add(entry)
         session.flush()
+        add_event(session, "waitlist_added", {
+            "employee_id": result.award.employee_id, "credential": result.award.credential_name,
+            "award_id": result.award.award_id, "at": entry.added_at.isoformat()})
         return entry
 
 

@@ -14,9 +14,9 @@ from ..services.status import KioskStatus, kiosk_status
 
 
 def register_views(app: Flask) -> None:
-    from . import account, admin, errors, office, printer, scan, slips
+    from . import account, admin, district, errors, office, printer, scan, slips
 
-    for module in (account, scan, office, admin, slips, printer):
+    for module in (account, scan, office, admin, slips, printer, district):
         app.register_blueprint(module.bp)
     errors.register(app)
 

@@ -1,10 +1,11 @@
 """Log in and log out."""
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
 from ..auth import start_session
 from ..errors import LoginRefused
 from ..services.accounts import log_in
+from ..services.district import stale_sync_warning
 
 bp = Blueprint("auth", __name__)
 
@@ -22,6 +23,9 @@ def login_post():  # type: ignore[no-untyped-def]
     except LoginRefused as exc:
         return render_template("login.html", name=name, error=exc.message), 401
     start_session(user)
+    stale = stale_sync_warning()
+    if stale:
+        flash(stale)
     return redirect(url_for("scan.page"))
 
 

@@ -7,10 +7,11 @@ import pytest
 from tests import factories
 from tests.web.helpers import HX, html, page
 
-PAGES = ["/scan", "/log", "/stock", "/log.csv", "/users", "/settings", "/slips", "/printer"]
+PAGES = ["/scan", "/log", "/stock", "/log.csv", "/users", "/settings", "/slips", "/printer",
+         "/sync"]
 ALLOWED = {
-    "designee": {"/scan", "/log", "/printer"},
-    "office": {"/scan", "/log", "/stock", "/log.csv", "/printer"},
+    "designee": {"/scan", "/log", "/printer", "/sync"},
+    "office": {"/scan", "/log", "/stock", "/log.csv", "/printer", "/sync"},
     "admin": set(PAGES),
 }
 
@@ -32,7 +33,7 @@ def test_nobody_logged_in_htmx_gets_a_redirect_header(client, url):
 @pytest.mark.parametrize(
     "url", ["/scan", "/hand-out", "/waitlist", "/stock/receive", "/users", "/settings",
             "/settings/printer", "/settings/printer/test", "/printer/retry", "/printer/test",
-            "/printer/jobs/1/cancel"])
+            "/printer/jobs/1/cancel", "/sync/now", "/sync/enroll", "/sync/export"])
 def test_nobody_logged_in_cannot_post(client, app, url):
     response = client.post(url, data={"payload": factories.ALICE_TRAUMA, "name": "Eve Evil",
                                       "pin": "1234", "role": "admin", "qty": "5",
@@ -62,8 +63,8 @@ def test_each_role_opens_only_its_pages(login_as, role, url):
 def test_the_menu_shows_only_what_the_role_may_open(login_as, role):
     client = login_as(role)
     links = {a.get("href") for a in page(client.get("/scan")).one("nav").find_all("a")}
-    assert links == ({"/scan", "/log", "/stock", "/users", "/settings", "/slips", "/printer"}
-                     & ALLOWED[role])
+    assert links == ({"/scan", "/log", "/stock", "/users", "/settings", "/slips", "/printer",
+                      "/sync"} & ALLOWED[role])
 
 
 def test_a_refused_htmx_request_gets_an_error_fragment(designee):

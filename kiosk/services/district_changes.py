@@ -1,0 +1,212 @@
+"""Apply one page of the district's changes to this kiosk's cache, inside the pull's
+transaction (kiosk/services/district.py). Every change is idempotent: applying a page twice
+(a pull cut off before its cursor was saved) gives the same cache.
+
+- ``credential``: the pin catalogue;
+- ``award``: a roster row (person, award, its badge links), in bulk: a first pull brings the
+  whole district;
+- ``document``: an Open Badges file (issuer, keys, badge classes, revocation and status lists),
+  applied with the same importer as `kiosk cache import`;
+- ``stock``: pins the district allocated to this building or moved to or from it, once each;
+- ``hand_out`` / ``hand_out_voided``: a pin given (or voided) at another building, so that
+  this kiosk says "already handed out" for it too.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.orm import Session
+
+from kiosk.sync.outbox import add_event
+
+from ..domain.payload import MalformedPayload, award_keys
+from ..models import (
+    Award,
+    AwardKey,
+    Credential,
+    Person,
+    RemoteHandOut,
+    StockMovement,
+    utcnow,
+)
+from . import lookups
+
+log = logging.getLogger(__name__)
+
+
+def apply(session: Session, changes: list[Any]) -> None:
+    awards: list[dict[str, Any]] = []
+    for change in changes:
+        if not isinstance(change, dict) or not isinstance(change.get("data"), dict):
+            log.warning("skipped a change that is not an object: %r", change)
+            continue
+        kind, data = change.get("kind"), change["data"]
+        if kind == "award":
+            awards.append(data)
+            continue
+        if awards:  # keep the district's order: awards before what follows them
+            _awards(session, awards)
+            awards = []
+        handler = _HANDLERS.get(str(kind))
+        if handler is None:
+            log.info("skipped a change of a kind this kiosk does not know: %s", kind)
+            continue
+        handler(session, data)
+    if awards:
+        _awards(session, awards)
+
+
+def _day(value: object) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) and value else None
+    except ValueError:
+        return None
+
+
+def _when(value: object) -> datetime:
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return utcnow()
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+
+
+def _text(data: dict[str, Any], name: str, limit: int) -> str:
+    return " ".join(str(data.get(name) or "").split())[:limit]
+
+
+def _credential(session: Session, data: dict[str, Any]) -> None:
+    name = _text(data, "name", 300)
+    if not name:
+        return
+    key = lookups.name_key(name)
+    cred = session.scalar(select(Credential).where(Credential.name_key == key))
+    if cred is None:
+        cred = Credential(name_key=key)
+        session.add(cred)
+    cred.name, cred.released_on = name, _day(data.get("released_on"))
+    cred.has_pin, cred.pin_name = bool(data.get("has_pin")), _text(data, "pin_name", 300)
+    session.flush()
+
+
+def _awards(session: Session, rows: list[dict[str, Any]]) -> None:
+    """A batch of roster rows in a few statements (a first pull brings 200,000 of them)."""
+    credentials = dict(session.execute(select(Credential.name_key, Credential.id)).all())
+    people: dict[str, dict[str, Any]] = {}
+    awards: list[dict[str, Any]] = []
+    keys: list[dict[str, Any]] = []
+    now = utcnow()
+    for r in rows:
+        employee, award_id = _text(r, "employee_id", 64), str(r.get("id") or "")[:512]
+        credential_id = credentials.get(lookups.name_key(str(r.get("credential") or "")))
+        if not employee or not award_id or credential_id is None:
+            log.warning("skipped an award the kiosk cannot place: %s", award_id)
+            continue
+        try:
+            found = list(award_keys(award_id))
+            for link in r.get("aliases") or []:
+                found += [k for k in award_keys(str(link)) if k not in found]
+        except MalformedPayload:
+            log.warning("skipped an award whose id is not a badge id: %s", award_id)
+            continue
+        people[employee] = {"employee_id": employee, "name": _text(r, "name", 200),
+                            "email": _text(r, "email", 320), "building": _text(r, "building", 200)}
+        revoked = bool(r.get("revoked"))
+        awards.append({"id": award_id, "employee_id": employee, "credential_id": credential_id,
+                       "issued_on": _day(r.get("issued_on")),
+                       "expires_on": _day(r.get("expires_on")), "revoked": revoked,
+                       "revocation_reason": _text(r, "revocation_reason", 1000) if revoked
+                       else "", "updated_at": now})
+        keys += [{"key": k, "award_id": award_id} for k in found]
+    if not awards:
+        return
+    person = insert(Person)
+    session.execute(person.on_conflict_do_update(
+        index_elements=[Person.employee_id],
+        set_={"name": person.excluded.name, "email": person.excluded.email,
+              "building": person.excluded.building}), list(people.values()))
+    ids = dict(session.execute(select(Person.employee_id, Person.id)
+                               .where(Person.employee_id.in_(list(people)))).all())
+    for a in awards:
+        a["person_id"] = ids[a.pop("employee_id")]
+    statement = insert(Award)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=[Award.id],
+        set_={c: statement.excluded[c] for c in ("person_id", "credential_id", "issued_on",
+                                                 "expires_on", "revoked", "revocation_reason",
+                                                 "updated_at")}), awards)
+    session.execute(insert(AwardKey).on_conflict_do_nothing(index_elements=[AwardKey.key]),
+                    keys)
+
+
+def _document(session: Session, data: dict[str, Any]) -> None:
+    from .badge_documents import read_documents
+    from .badge_import import BadgeImporter
+    from .cache_import import ImportReport, _Importer
+
+    try:
+        content = base64.b64decode(str(data.get("content", "")), validate=True)
+    except (binascii.Error, ValueError):
+        log.warning("skipped a document that is not base64")
+        return
+    report = ImportReport()
+    importer = _Importer(report)
+    BadgeImporter(importer, credential=data.get("credential") or None,
+                  issuer=data.get("issuer") or None).run(
+        read_documents(_text(data, "name", 200) or "district.json", content))
+    for problem in report.errors:
+        log.warning("district document: %s", problem)
+
+
+def _stock(session: Session, data: dict[str, Any]) -> None:
+    ref = str(data.get("ref") or "")[:64]
+    qty = data.get("qty")
+    if not ref or not isinstance(qty, int) or isinstance(qty, bool) or qty == 0:
+        return
+    if session.scalar(select(StockMovement.id).where(StockMovement.ref == ref)) is not None:
+        return
+    cred = session.scalar(select(Credential).where(
+        Credential.name_key == lookups.name_key(str(data.get("credential") or ""))))
+    if cred is None:
+        log.warning("skipped stock for a credential the kiosk does not know: %s", ref)
+        return
+    if data.get("kind") == "allocated":
+        kind = "received"
+    else:
+        kind = "transfer_in" if qty > 0 else "transfer_out"
+    note = _text(data, "note", 500)
+    session.add(StockMovement(credential_id=cred.id, kind=kind, qty=qty, at=utcnow(),
+                              note=note, ref=ref))
+    add_event(session, "stock_applied", {"ref": ref, "credential": cred.name, "qty": qty,
+                                         "kind": kind})
+
+
+def _hand_out(session: Session, data: dict[str, Any]) -> None:
+    dist_id = str(data.get("distribution_id") or "")[:36]
+    cred = session.scalar(select(Credential).where(
+        Credential.name_key == lookups.name_key(str(data.get("credential") or ""))))
+    if not dist_id or cred is None or session.get(RemoteHandOut, dist_id) is not None:
+        return
+    session.add(RemoteHandOut(
+        distribution_id=dist_id, building=_text(data, "building", 200),
+        employee_id=_text(data, "employee_id", 64), credential_id=cred.id,
+        award_id=str(data.get("award_id") or "")[:512], receipt=_text(data, "receipt", 20),
+        staff=_text(data, "staff", 120), handed_out_at=_when(data.get("handed_out_at"))))
+
+
+def _hand_out_voided(session: Session, data: dict[str, Any]) -> None:
+    session.execute(update(RemoteHandOut)
+                    .where(RemoteHandOut.distribution_id ==
+                           str(data.get("distribution_id") or "")[:36])
+                    .values(voided_at=_when(data.get("voided_at"))))
+
+
+_HANDLERS = {"credential": _credential, "document": _document, "stock": _stock,
+             "hand_out": _hand_out, "hand_out_voided": _hand_out_voided}

@@ -1,0 +1,178 @@
+"""`kiosk hub ...`: set up and run the district hub from the command line. Each command makes
+the hub's own app (``create_hub_app``): its database is ``KIOSK_HUB_DATABASE_URL``, SQLite in
+``KIOSK_HUB_INSTANCE_PATH`` (./hub-instance) by default."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from pathlib import Path
+
+import click
+from flask import Flask
+
+from .errors import HubError
+
+
+def _app() -> Flask:
+    from . import create_hub_app
+
+    return create_hub_app()
+
+
+def _fail(exc: HubError, code: int = 1) -> None:
+    click.secho(f"Error: {exc.message}", fg="red", err=True)
+    sys.exit(code)
+
+
+@click.group("hub")
+def hub() -> None:
+    """The district hub: kiosks sync with it; district staff reconcile on it."""
+
+
+@hub.command("init")
+@click.option("--admin", default=None, help="Name of the first district admin.")
+@click.option("--pin", default=None, help="Their PIN (4 to 12 digits).")
+def hub_init(admin: str | None, pin: str | None) -> None:
+    """Create (or upgrade) the hub's database, and the first district admin."""
+    from .services.setup import init_hub
+
+    app = _app()
+    with app.app_context():
+        try:
+            for line in init_hub(admin, pin):
+                click.echo(line)
+        except HubError as exc:
+            _fail(exc, 2)
+
+
+@hub.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5100, show_default=True, type=int)
+@click.option("--threads", default=16, show_default=True, type=int)
+def hub_serve(host: str, port: int, threads: int) -> None:
+    """Serve the hub through waitress (the sync API and the district's pages)."""
+    import waitress
+
+    from .services.setup import ready_to_serve, start_sweeper
+
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = _app()
+    with app.app_context():
+        try:
+            ready_to_serve()
+        except HubError as exc:
+            _fail(exc, 2)
+    stop = threading.Event()
+    start_sweeper(app, stop)
+    click.echo(f"Pin Kiosk hub on http://{host}:{port}/  (Ctrl+C stops it)")
+    try:
+        waitress.serve(app, host=host, port=port, threads=threads, ident="pin-kiosk-hub")
+    finally:
+        stop.set()
+
+
+@hub.command("import")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--by", default="the command line", help="Who is importing (kept with it).")
+def hub_import(files: tuple[Path, ...], by: str) -> None:
+    """Import sync bundles that buildings brought on a USB stick (`kiosk sync export`)."""
+    from .services.bundles import import_bundle
+
+    app = _app()
+    failed = False
+    with app.app_context():
+        for path in files:
+            try:
+                report = import_bundle(path.read_bytes(), by)
+            except HubError as exc:
+                click.secho(f"{path.name}: {exc.message}", fg="red", err=True)
+                failed = True
+                continue
+            click.echo(f"{path.name}: {report.summary}")
+    sys.exit(1 if failed else 0)
+
+
+@hub.command("cache-import")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--credential", default=None, metavar="NAME")
+@click.option("--issuer", default=None, metavar="ISSUER_ID")
+def hub_cache_import(files: tuple[Path, ...], credential: str | None,
+                     issuer: str | None) -> None:
+    """Import the district's badge data (roster and catalogue CSV, Open Badges documents);
+    kiosks get it on their next sync."""
+    from .services.badge_data import import_files
+
+    app = _app()
+    with app.app_context():
+        try:
+            report = import_files(files, credential=credential, issuer=issuer)
+        except HubError as exc:
+            _fail(exc, 2)
+    for error in report.errors:
+        click.secho(error, fg="yellow", err=True)
+    click.echo(report.summary)
+
+
+@hub.command("building")
+@click.argument("name")
+def hub_building(name: str) -> None:
+    """Add a building."""
+    from .services.enrollment import add_building
+
+    app = _app()
+    with app.app_context():
+        try:
+            building = add_building(name)
+        except HubError as exc:
+            _fail(exc, 2)
+    click.echo(f"Added {building.name}.")
+
+
+@hub.command("code")
+@click.argument("building")
+def hub_code(building: str) -> None:
+    """Make a one-time enrollment code for a building's kiosk (valid 7 days)."""
+    from .services.enrollment import building_named, new_code
+
+    app = _app()
+    with app.app_context():
+        try:
+            made = new_code(building_named(building).id, None)
+        except HubError as exc:
+            _fail(exc, 2)
+    click.echo(made.code)
+
+
+@hub.command("user")
+@click.argument("name")
+@click.option("--pin", required=True)
+@click.option("--role", type=click.Choice(["district_admin", "district_viewer"]),
+              default="district_viewer", show_default=True)
+def hub_user(name: str, pin: str, role: str) -> None:
+    """Add a district login."""
+    from .services.accounts import create_user
+
+    app = _app()
+    with app.app_context():
+        try:
+            user = create_user(name, pin, role)
+        except HubError as exc:
+            _fail(exc, 2)
+    click.echo(f"{user.name} can now log in to the hub ({role}).")
+
+
+@hub.command("reconcile")
+def hub_reconcile() -> None:
+    """Look for stock below zero and silent kiosks now; print the open exceptions."""
+    from .services import reconcile
+
+    app = _app()
+    with app.app_context():
+        reconcile.sweep()
+        for exc in reconcile.exceptions("open"):
+            click.echo(f"{exc.id}\t{exc.kind}\t{exc.summary}")

@@ -1,0 +1,50 @@
+"""The hub's one way to write: a transaction per service call, on SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Table, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from .extensions import hub_db
+
+# Taken by every transaction that adds to the change log, so that change numbers are committed
+# in the order they were given out: a kiosk that pulled up to change N never misses one below N
+# committed later (PostgreSQL hands out sequence numbers before commit; SQLite has one writer).
+CHANGE_LOG_LOCK = 7_301_2026
+
+
+@contextmanager
+def hub_transaction() -> Iterator[Session]:
+    session = hub_db.session()
+    if session.in_transaction():
+        session.rollback()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def lock_change_log(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_LOG_LOCK})
+
+
+def insert_new(session: Session, table: Table, rows: Sequence[dict[str, Any]],
+               index: Sequence[str], returning: str) -> set[Any]:
+    """Insert ``rows``, skipping any whose ``index`` columns are already there; the
+    ``returning`` column of the rows that were new. Batched statements, on SQLite and
+    PostgreSQL alike, and safe against a concurrent insert of the same row."""
+    if not rows:
+        return set()
+    dialect = session.get_bind().dialect.name
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (make(table).on_conflict_do_nothing(index_elements=list(index))
+                 .returning(table.c[returning]))
+    return set(session.scalars(statement, list(rows)).all())

@@ -1,0 +1,293 @@
+"""The district hub's records (docs/sync-protocol.md).
+
+- **Who**: district staff (``hub_user``), buildings, their kiosks and one-time enrollment codes.
+  A kiosk's token is stored only as its SHA-256; revoking a kiosk stops its token at once.
+- **What the kiosks said**: every event exactly once (``hub_event``, keyed by the kiosk's event
+  id), with the hub's own receive time and the result of the hash-chain check; and what the
+  events add up to: hand-outs (``hub_hand_out``), each building's stock ledger
+  (``hub_stock``), counts and the waitlist.
+- **What the district says**: the badge data (credentials, awards, Open Badges documents) and
+  stock allocations and transfers. Everything a kiosk must learn goes into ``hub_change``, a
+  log with one global sequence that kiosks pull from by cursor.
+- **Exceptions** that reconciliation found, each resolved with a note and kept as history.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import hub_db
+
+
+class UTC_(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; stored as naive UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):  # type: ignore[no-untyped-def]
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+Model = hub_db.Model
+
+
+class HubUser(Model):
+    __tablename__ = "hub_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    name_key: Mapped[str] = mapped_column(String(120), unique=True)
+    pin_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(24))  # district_admin, district_viewer
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_pins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTC_)
+    created_at: Mapped[datetime] = mapped_column(UTC_, default=utcnow)
+
+
+class HubBuilding(Model):
+    __tablename__ = "hub_building"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTC_, default=utcnow)
+
+
+class EnrollmentCode(Model):
+    """A one-time code a district admin gives a building to enroll its kiosk."""
+
+    __tablename__ = "hub_enrollment_code"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("hub_building.id"))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("hub_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTC_, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTC_)
+    used_at: Mapped[datetime | None] = mapped_column(UTC_)
+    kiosk_id: Mapped[str | None] = mapped_column(String(36))
+
+    building: Mapped[HubBuilding] = relationship()
+
+
+class Kiosk(Model):
+    __tablename__ = "hub_kiosk"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("hub_building.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    public_key: Mapped[str] = mapped_column(String(100))  # ed25519:..., signs sync bundles
+    enrolled_at: Mapped[datetime] = mapped_column(UTC_, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTC_)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("hub_user.id"))
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTC_)
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64), default="")
+    clock_offset_s: Mapped[float | None] = mapped_column(Float)  # kiosk clock minus hub clock
+
+    building: Mapped[HubBuilding] = relationship()
+
+
+class HubEvent(Model):
+    """One kiosk event, stored once whatever the number of deliveries."""
+
+    __tablename__ = "hub_event"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("hub_kiosk.id"))
+    building_id: Mapped[int] = mapped_column(ForeignKey("hub_building.id"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTC_)  # the kiosk's clock
+    created_text: Mapped[str] = mapped_column(String(40))
+    received_at: Mapped[datetime] = mapped_column(UTC_)  # the hub's clock
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    chain: Mapped[str] = mapped_column(String(16), default="ok")  # ok, gap, broken
+    via: Mapped[str] = mapped_column(String(8), default="push")  # push, bundle
+
+    __table_args__ = (Index("ix_hub_event_kiosk_seq", "kiosk_id", "seq"),)
+
+
+class HubCredential(Model):
+    __tablename__ = "hub_credential"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    name_key: Mapped[str] = mapped_column(String(300), unique=True)
+    released_on: Mapped[date | None] = mapped_column(Date)
+    has_pin: Mapped[bool] = mapped_column(Boolean, default=False)
+    pin_name: Mapped[str] = mapped_column(String(300), default="")
+
+    @property
+    def pin_label(self) -> str:
+        return self.pin_name or f"{self.name} pin"
+
+
+class HubAward(Model):
+    """An award as the district knows it (from its roster and Open Badges data)."""
+
+    __tablename__ = "hub_award"
+    id: Mapped[str] = mapped_column(String(512), primary_key=True)
+    employee_id: Mapped[str] = mapped_column(String(64), index=True)
+    person_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320), default="")
+    building: Mapped[str] = mapped_column(String(200), default="")
+    credential_id: Mapped[int] = mapped_column(ForeignKey("hub_credential.id"))
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    revocation_reason: Mapped[str] = mapped_column(Text, default="")
+    aliases: Mapped[str] = mapped_column(Text, default="")  # space-separated badge links
+    updated_at: Mapped[datetime] = mapped_column(UTC_, default=utcnow)
+
+
+class HubChange(Model):
+    """What kiosks pull, in one global order. ``building_id`` set: for that building only;
+    ``from_building_id`` set: for every building but that one (its own hand-outs)."""
+
+    __tablename__ = "hub_change"
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                     primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("hub_building.id"))
+    from_building_id: Mapped[int | None] = mapped_column(ForeignKey("hub_building.id"))
+    data: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTC_, default=utcnow)
+
+
+class HubHandOut(Model):
+    """A pin handed out at a building, as its kiosk reported it."""
+
+    __tablename__ = "hub_hand_out"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the kiosk's distribution id
+    event_id: Mapped[str] = mapped_column(String(36))
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("hub_kiosk.id"))
+    building_id: Mapped[int] = mapped_column(ForeignKey("hub_building.id"))
+    award_id: Mapped[str] = mapped_column(String(512))
+    employee_id: Mapped[str] = mapped_column(String(64))
+    credential: Mapped[str] = mapped_column(String(300))
+    handed_out_at: Mapped[datetime] = mapped_column(UTC_)
+    receipt: Mapped[str] = mapped_column(String(20), default="")
+    staff: Mapped[str] = mapped_column(String(120), default="")
+    voided_at: Mapped[datetime | None] = mapped_column(UTC_)
+    void_reason: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_hub_hand_out_person_pin", "employee_id", "credential"),)
+
+
+class HubStock(Model):
+    """Each building's pin ledger as the district sees it: allocations and transfers made on
+    the hub, and what the kiosk reported (received, handed out, voided, counted)."""
+
+    __tablename__ = "hub_stock"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("hub_building.id"))
+    credential: Mapped[str] = mapped_column(String(300))
+    # allocated, transfer_in, transfer_out (the district); received, issued, voided, count
+    # (the kiosk)
+    kind: Mapped[str] = mapped_column(String(16))
+    qty: Mapped[int] = mapped_column(Integer)
+    ref: Mapped[str] = mapped_column(String(64), default="")  # event id or allocation id
+    note: Mapped[str] = mapped_column(Text, default="")
+    by: Mapped[str] = mapped_column(String(120), default="")
+    at: Mapped[datetime] = mapped_column(UTC_, default=utcnow)
+
+    __table_args__ = (Index("ix_hub_stock_building_pin", "building_id", "credential"),
+                      UniqueConstraint("ref", "kind", name="uq_hub_stock_ref_kind"))
+
+
+class HubCount(Model):
+    """A physical count of one pin at a building, as its kiosk reported it."""
+
+    __tablename__ = "hub_count"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("hub_building.id"))
+    credential: Mapped[str] = mapped_column(String(300))
+    counted: Mapped[int] = mapped_column(Integer)
+    expected: Mapped[int] = mapped_column(Integer)  # what the kiosk's ledger said before
+    at: Mapped[datetime] = mapped_column(UTC_)
+
+
+class HubWaitlist(Model):
+    __tablename__ = "hub_waitlist"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("hub_building.id"))
+    employee_id: Mapped[str] = mapped_column(String(64))
+    credential: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    since: Mapped[datetime] = mapped_column(UTC_)
+
+    __table_args__ = (UniqueConstraint("building_id", "employee_id", "credential",
+                                       name="uq_hub_waitlist_person"),)
+
+
+class HubException(Model):
+    """Something reconciliation found that a person must look at. ``key`` identifies the
+    problem, so it is open once at a time; resolved, it stays as history (and the same problem
+    found again later opens a new one)."""
+
+    __tablename__ = "hub_exception"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(300), index=True)
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("hub_building.id"))
+    kiosk_id: Mapped[str | None] = mapped_column(String(36))
+    summary: Mapped[str] = mapped_column(Text)
+    details: Mapped[str] = mapped_column(Text, default="{}")
+    opened_at: Mapped[datetime] = mapped_column(UTC_, default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    resolved_by: Mapped[str] = mapped_column(String(120), default="")
+    resolved_at: Mapped[datetime | None] = mapped_column(UTC_)
+    resolution: Mapped[str] = mapped_column(Text, default="")
+
+    building: Mapped[HubBuilding | None] = relationship()
+
+
+class HubBundle(Model):
+    """A sync bundle someone uploaded: when, by whom, from which kiosk, and what it added."""
+
+    __tablename__ = "hub_bundle"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("hub_kiosk.id"))
+    events: Mapped[int] = mapped_column(Integer)
+    accepted: Mapped[int] = mapped_column(Integer)
+    uploaded_by: Mapped[str] = mapped_column(String(120), default="")
+    uploaded_at: Mapped[datetime] = mapped_column(UTC_, default=utcnow)
+
+
+class HubDocument(Model):
+    """An Open Badges document the district distributes (issuer, key, JWKS, badge class,
+    revocation or status list), by its id: kiosks apply it with their own importer."""
+
+    __tablename__ = "hub_document"
+    id: Mapped[str] = mapped_column(String(600), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTC_, default=utcnow)

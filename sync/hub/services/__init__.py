@@ -1,0 +1,1 @@
+"""The hub's use cases, one transaction each."""

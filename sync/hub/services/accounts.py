@@ -1,0 +1,79 @@
+"""District staff logins: the same rules as the kiosk (PIN, lockout after wrong PINs, idle
+logout). Roles: ``district_admin`` does everything; ``district_viewer`` reads."""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from kiosk.domain.staff import after_wrong_pin, is_locked, valid_pin
+
+from ..db import hub_transaction
+from ..errors import InvalidInput, LoginRefused
+from ..extensions import hub_db
+from ..models import HubUser, utcnow
+
+HUB_ROLES = ("district_viewer", "district_admin")
+_RIGHTS = {
+    "district_viewer": {"read"},
+    "district_admin": {"read", "enroll", "stock", "resolve", "import", "users"},
+}
+_DUMMY_HASH = generate_password_hash("0000")
+
+
+def can(role: str, action: str) -> bool:
+    return action in _RIGHTS.get(role, set())
+
+
+def name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def log_in(name: str, pin: str) -> HubUser:
+    now = utcnow()
+    cfg = current_app.config
+    refusal: LoginRefused | None = None
+    with hub_transaction() as session:
+        user = session.scalar(select(HubUser).where(HubUser.name_key == name_key(name)))
+        if user is None or not user.active:
+            check_password_hash(_DUMMY_HASH, pin or "")
+            refusal = LoginRefused("That name and PIN do not match.")
+        elif is_locked(user.locked_until, now):
+            refusal = LoginRefused("Too many wrong PINs. This login is locked for a few "
+                                   "minutes; try again later.")
+        elif not check_password_hash(user.pin_hash, pin or ""):
+            lock = after_wrong_pin(user.failed_pins, now, cfg["LOCKOUT_ATTEMPTS"],
+                                   cfg["LOCKOUT_MINUTES"])
+            user.failed_pins, user.locked_until = lock.failed, lock.locked_until
+            refusal = LoginRefused(
+                f"Too many wrong PINs. This login is locked for {cfg['LOCKOUT_MINUTES']} "
+                "minutes." if lock.locked_until else "That name and PIN do not match.")
+        else:
+            user.failed_pins, user.locked_until = 0, None
+    if refusal is not None:
+        raise refusal
+    assert user is not None
+    return user
+
+
+def create_user(name: str, pin: str, role: str) -> HubUser:
+    name = " ".join((name or "").split())
+    if not name or len(name) > 120 or any(not ch.isprintable() for ch in name):
+        raise InvalidInput("Give a name of at most 120 characters.")
+    if role not in HUB_ROLES:
+        raise InvalidInput(f"The role is one of {', '.join(HUB_ROLES)}.")
+    if not valid_pin(pin or ""):
+        raise InvalidInput("A PIN is 4 to 12 digits.")
+    with hub_transaction() as session:
+        if session.scalar(select(HubUser.id).where(HubUser.name_key == name_key(name))):
+            raise InvalidInput(f"There is already a login named {name}.")
+        user = HubUser(name=name, name_key=name_key(name), role=role,
+                       pin_hash=generate_password_hash(
+                           pin, method=current_app.config["PIN_HASH_METHOD"]))
+        session.add(user)
+    return user
+
+
+def all_users() -> list[HubUser]:
+    return list(hub_db.session.scalars(select(HubUser).order_by(HubUser.name_key)))

@@ -1,0 +1,242 @@
+"""The district's badge data on the hub: the pin catalogue and roster CSV files (the same
+formats as `kiosk cache import`), and Open Badges documents (issuer profiles, keys, JWKS, badge
+classes, revocation and status lists, baked images). New and changed rows become changes that
+every kiosk pulls; documents travel as they are and each kiosk applies them with its own
+importer. Idempotent: the same file again adds no change."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from kiosk.services import badge_documents
+from kiosk.services.cache_import import (
+    CATALOGUE_COLUMNS,
+    ROSTER_COLUMNS,
+    RowError,
+    _bool,
+    _date,
+    _kind,
+    _text,
+)
+
+from ..db import hub_transaction
+from ..errors import InvalidInput
+from ..extensions import hub_db
+from ..models import HubAward, HubCredential, HubDocument, utcnow
+from . import changes
+from .accounts import name_key
+
+BATCH = 5000
+
+
+@dataclass
+class HubImport:
+    rows: int = 0
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    documents: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        return (f"{self.rows} rows read: {self.added} added, {self.changed} changed, "
+                f"{self.unchanged} unchanged, {self.documents} Open Badges documents, "
+                f"{len(self.errors)} with errors")
+
+
+def import_files(paths: Iterable[str | Path], credential: str | None = None,
+                 issuer: str | None = None) -> HubImport:
+    report = HubImport()
+    tables: list[tuple[str, str, csv.DictReader[str]]] = []
+    documents: list[tuple[str, bytes]] = []
+    for path in map(Path, paths):
+        data = path.read_bytes()
+        if badge_documents.file_format(data[:badge_documents.HEAD_BYTES]) != "table":
+            for item in badge_documents.read_documents(path.name, data):
+                if item.document is None:
+                    report.errors.append(f"{item.label}: {item.problem}")
+            documents.append((path.name, data))
+            continue
+        reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline=""))
+        reader.fieldnames = [h.strip() for h in (reader.fieldnames or [])]
+        kind = _kind(reader.fieldnames)
+        if kind is None:
+            raise InvalidInput(f"{path.name}: a roster starts with {','.join(ROSTER_COLUMNS)}; "
+                               f"a catalogue with {','.join(CATALOGUE_COLUMNS)}.")
+        tables.append((kind, path.name, reader))
+    tables.sort(key=lambda t: t[0] != "catalogue")
+    for kind, name, reader in tables:
+        if kind == "catalogue":
+            _catalogue(name, reader, report)
+        else:
+            _roster(name, reader, report)
+    if documents:
+        _documents(documents, credential, issuer, report)
+    return report
+
+
+def _catalogue(name: str, reader: csv.DictReader[str], report: HubImport) -> None:
+    with hub_transaction() as session:
+        known = {c.name_key: c for c in session.scalars(select(HubCredential))}
+        new_changes = []
+        for row in reader:
+            report.rows += 1
+            try:
+                title = _text(row, "credential")
+                values = {"name": title, "released_on": _date(row, "released_on"),
+                          "has_pin": _bool(row, "has_pin"),
+                          "pin_name": _text(row, "pin_name", required=False)}
+            except RowError as exc:
+                report.errors.append(f"{name}, line {reader.line_num}: {exc}")
+                continue
+            cred = known.get(name_key(title))
+            if cred is None:
+                cred = HubCredential(name_key=name_key(title), **values)
+                session.add(cred)
+                known[cred.name_key] = cred
+                report.added += 1
+            elif any(getattr(cred, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(cred, k, v)
+                report.changed += 1
+            else:
+                report.unchanged += 1
+                continue
+            new_changes.append(changes.Change("credential", {
+                "name": title, "released_on": _iso(values["released_on"]),
+                "has_pin": values["has_pin"], "pin_name": values["pin_name"]}))
+        changes.record(session, new_changes)
+
+
+def _iso(value: object) -> str | None:
+    return value.isoformat() if isinstance(value, date) else None
+
+
+_AWARD_FIELDS = ("employee_id", "person_name", "email", "building", "credential_id",
+                 "issued_on", "expires_on", "revoked", "revocation_reason", "aliases")
+
+
+def _roster(name: str, reader: csv.DictReader[str], report: HubImport) -> None:
+    credentials = {c.name_key: c for c in hub_db.session.scalars(select(HubCredential))}
+    batch: list[dict[str, Any]] = []
+    for row in reader:
+        report.rows += 1
+        try:
+            batch.append(_award(row, credentials))
+        except RowError as exc:
+            report.errors.append(f"{name}, line {reader.line_num}: {exc}")
+        if len(batch) >= BATCH:
+            _save_awards(batch, credentials, report)
+            batch = []
+    _save_awards(batch, credentials, report)
+
+
+def _award(row: dict[str, str | None], credentials: dict[str, HubCredential]) -> dict[str, Any]:
+    cred = credentials.get(name_key(_text(row, "credential")))
+    if cred is None:
+        raise RowError(f"credential {row.get('credential')!r} is not in the catalogue")
+    revoked = _bool(row, "revoked")
+    return {
+        "id": _text(row, "award_id", limit=512), "employee_id": _text(row, "employee_id", limit=64),
+        "person_name": _text(row, "name", limit=200),
+        "email": _text(row, "email", required=False, limit=320),
+        "building": _text(row, "building", required=False, limit=200),
+        "credential_id": cred.id, "issued_on": _date(row, "issued_on"), "expires_on": None,
+        "revoked": revoked,
+        "revocation_reason": _text(row, "revocation_reason", required=False, limit=1000)
+        if revoked else "",
+        "aliases": " ".join((row.get("award_urls") or "").split()),
+    }
+
+
+def _save_awards(batch: list[dict[str, Any]], credentials: dict[str, HubCredential],
+                 report: HubImport) -> None:
+    if not batch:
+        return
+    names = {c.id: c.name for c in credentials.values()}
+    now = utcnow()
+    with hub_transaction() as session:
+        stored = {a.id: a for a in session.scalars(
+            select(HubAward).where(HubAward.id.in_([r["id"] for r in batch])))}
+        new_rows, changed_rows, out = [], [], []
+        for r in batch:
+            old = stored.get(r["id"])
+            if old is None:
+                new_rows.append({**r, "updated_at": now})
+                report.added += 1
+            elif any(getattr(old, k) != r[k] for k in _AWARD_FIELDS):
+                changed_rows.append({**r, "updated_at": now})
+                report.changed += 1
+            else:
+                report.unchanged += 1
+                continue
+            out.append(changes.Change("award", award_change(r, names[r["credential_id"]])))
+        if new_rows:
+            session.execute(insert(HubAward), new_rows)
+        for r in changed_rows:
+            session.execute(update(HubAward).where(HubAward.id == r["id"]).values(**r))
+        changes.record(session, out)
+
+
+def award_change(r: dict[str, Any], credential: str) -> dict[str, Any]:
+    """What a kiosk is told about an award."""
+    return {"id": r["id"], "employee_id": r["employee_id"], "name": r["person_name"],
+            "email": r["email"], "building": r["building"], "credential": credential,
+            "issued_on": _iso(r["issued_on"]), "expires_on": _iso(r["expires_on"]),
+            "revoked": r["revoked"], "revocation_reason": r["revocation_reason"],
+            "aliases": r["aliases"].split()}
+
+
+def _documents(files: list[tuple[str, bytes]], credential: str | None, issuer: str | None,
+               report: HubImport) -> None:
+    """Store and pass on each file of Open Badges documents; apply revocation lists to the
+    district's own awards."""
+    with hub_transaction() as session:
+        out = []
+        for name, data in files:
+            digest = hashlib.sha256(data).hexdigest()
+            if session.get(HubDocument, digest) is not None:
+                continue
+            session.add(HubDocument(id=digest, digest=digest, updated_at=utcnow()))
+            report.documents += 1
+            out.append(changes.Change("document", {
+                "name": name, "content": base64.b64encode(data).decode("ascii"),
+                "credential": credential, "issuer": issuer}))
+            for item in badge_documents.read_documents(name, data):
+                _revoke_listed(session, item.document, out)
+        changes.record(session, out)
+
+
+def _revoke_listed(session, doc: object, out: list[changes.Change]) -> None:  # type: ignore[no-untyped-def]
+    if not isinstance(doc, dict):
+        return
+    try:
+        kind = badge_documents.kind_of(doc)
+    except RowError:
+        return
+    if kind not in (badge_documents.Kind.OB2_LIST, badge_documents.Kind.OB3_LIST):
+        return
+    version = "ob2" if kind is badge_documents.Kind.OB2_LIST else "ob3"
+    listed = dict(badge_documents.revoked_ids(doc, version))
+    if not listed:
+        return
+    names = {c.id: c.name for c in session.scalars(select(HubCredential))}
+    for award in session.scalars(select(HubAward).where(HubAward.id.in_(list(listed)))):
+        if award.revoked:
+            continue
+        award.revoked = True
+        award.revocation_reason = listed[award.id] or badge_documents.REVOKED
+        award.updated_at = utcnow()
+        row = {k: getattr(award, k) for k in ("id", *_AWARD_FIELDS)}
+        out.append(changes.Change("award", award_change(row, names[award.credential_id])))

@@ -1,0 +1,78 @@
+"""Sync bundles: a building with no network carries its events to the district on a USB stick
+(`kiosk sync export`). The hub checks the kiosk's signature and takes the events exactly as if
+they had been pushed: the same bundle twice, or a bundle after a push, changes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from kiosk.sync.protocol import (
+    BUNDLE_FORMAT,
+    MAX_BODY_BYTES,
+    ProtocolError,
+    check_protocol,
+    read_public_key,
+    verify_bundle,
+)
+
+from ..db import hub_transaction
+from ..errors import InvalidInput
+from ..extensions import hub_db
+from ..models import HubBundle, Kiosk
+from . import ingest
+
+MAX_BUNDLE_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class BundleReport:
+    kiosk: str
+    building: str
+    events: int
+    accepted: int
+    duplicates: int
+    rejected: list[str]
+
+    @property
+    def summary(self) -> str:
+        text = (f"{self.events} events from {self.kiosk} at {self.building}: {self.accepted} "
+                f"new, {self.duplicates} the hub had already")
+        return text + (f", {len(self.rejected)} refused" if self.rejected else "")
+
+
+def import_bundle(data: bytes, by: str) -> BundleReport:
+    if len(data) > MAX_BUNDLE_BYTES:
+        raise InvalidInput("That file is too large to be a sync bundle.")
+    try:
+        bundle = check_protocol(json.loads(data.decode("utf-8")))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InvalidInput(f"That file is not a sync bundle ({exc}).") from None
+    if bundle.get("format") != BUNDLE_FORMAT or not isinstance(bundle.get("events"), list):
+        raise InvalidInput("That file is not a Pin Kiosk sync bundle.")
+    kiosk = hub_db.session.get(Kiosk, str(bundle.get("kiosk_id", ""))[:36])
+    if kiosk is None:
+        raise InvalidInput("The bundle comes from a kiosk this hub never enrolled.")
+    if kiosk.revoked_at is not None:
+        raise InvalidInput("The bundle comes from a kiosk the district revoked; its events are "
+                           "not accepted.")
+    try:
+        verify_bundle(bundle, read_public_key(kiosk.public_key))
+    except ProtocolError as exc:
+        raise InvalidInput(str(exc)) from None
+    events = bundle["events"]
+    if len(json.dumps(events)) > MAX_BODY_BYTES * 8:
+        raise InvalidInput("The bundle holds too many events.")
+    outcomes = []
+    for start in range(0, len(events), 500):
+        outcomes += ingest.receive(kiosk.id, events[start:start + 500], via="bundle")
+    report = BundleReport(
+        kiosk=kiosk.name or kiosk.id, building=kiosk.building.name, events=len(events),
+        accepted=sum(o.status == "accepted" for o in outcomes),
+        duplicates=sum(o.status == "duplicate" for o in outcomes),
+        rejected=[f"{o.id}: {o.reason}" for o in outcomes if o.status == "rejected"])
+    with hub_transaction() as session:
+        session.add(HubBundle(digest=hashlib.sha256(data).hexdigest(), kiosk_id=kiosk.id,
+                              events=report.events, accepted=report.accepted, uploaded_by=by))
+    return report

@@ -1,0 +1,314 @@
+"""Receive a kiosk's events, by push or by sync bundle: exactly once, chain-checked, applied.
+
+One transaction per batch:
+
+1. every event is read (a malformed one is rejected with its reason, the rest go on);
+2. events the hub has already are *duplicates* (the same hash) or *altered* (the same id with
+   other content: rejected, and the stored one stays);
+3. new events are checked against the kiosk's hash chain: the event before each one must be
+   there with the hash it names (else a *gap*, or a *broken* link, both flagged as exceptions
+   and both kept: a record is never thrown away);
+4. new events are stored with the hub's receive time, and applied: hand-outs, voids, stock,
+   counts, the waitlist; each hand-out is checked against the district's awards and against
+   the same pin handed to the same person elsewhere;
+5. hand-outs become changes for the other buildings' kiosks.
+
+The kiosk's clock offset is estimated from the time it says it sent the batch.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from kiosk.sync.protocol import GENESIS, Event, ProtocolError, parse_time, read_event
+
+from ..db import hub_transaction, insert_new
+from ..models import (
+    HubAward,
+    HubEvent,
+    HubHandOut,
+    HubStock,
+    HubWaitlist,
+    Kiosk,
+    utcnow,
+)
+from . import changes, reconcile
+
+CLOCK_TOLERANCE_S = 300.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    id: str
+    status: str  # accepted, duplicate, rejected
+    reason: str = ""
+
+    def as_json(self) -> dict[str, str]:
+        out = {"id": self.id, "status": self.status}
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+def receive(kiosk_id: str, raw_events: Sequence[object], sent_at: object = None,
+            via: str = "push") -> list[Outcome]:
+    now = utcnow()
+    outcomes: dict[int, Outcome] = {}
+    events: list[tuple[int, Event]] = []
+    for i, raw in enumerate(raw_events):
+        try:
+            events.append((i, read_event(raw)))
+        except ProtocolError as exc:
+            raw_id = raw.get("id") if isinstance(raw, dict) else None
+            outcomes[i] = Outcome(str(raw_id)[:36] if raw_id else "", "rejected", str(exc))
+    with hub_transaction() as session:
+        kiosk = session.get(Kiosk, kiosk_id, with_for_update=True)
+        if kiosk is None:
+            raise ProtocolError("unknown_kiosk", "no such kiosk")
+        stored = dict(session.execute(
+            select(HubEvent.id, HubEvent.hash).where(HubEvent.id.in_([e.id for _, e in events]))
+        ).all()) if events else {}
+        fresh: list[Event] = []
+        seen: set[str] = set()
+        for i, event in events:
+            if event.id in stored or event.id in seen:
+                same = stored.get(event.id, event.hash) == event.hash
+                outcomes[i] = Outcome(event.id, "duplicate" if same else "rejected",
+                                      "" if same else "altered: the hub has this event with "
+                                      "other content")
+                if not same:
+                    reconcile.raise_once(session, "altered_event", f"altered:{event.id}",
+                                         f"Kiosk {kiosk.name or kiosk.id} sent event "
+                                         f"{event.seq} again with other content.",
+                                         kiosk.building_id, kiosk.id, {"event": event.id})
+                continue
+            seen.add(event.id)
+            fresh.append(event)
+            outcomes[i] = Outcome(event.id, "accepted")
+        fresh.sort(key=lambda e: e.seq)
+        chains = _check_chain(session, kiosk, fresh)
+        rows = [_row(kiosk, e, chains[e.id], now, via) for e in fresh]
+        inserted = insert_new(session, HubEvent.__table__, rows, ["id"], "id")
+        for i, outcome in list(outcomes.items()):  # a concurrent delivery got there first
+            if outcome.status == "accepted" and outcome.id not in inserted:
+                outcomes[i] = Outcome(outcome.id, "duplicate")
+        applied = [e for e in fresh if e.id in inserted]
+        new_changes = _apply(session, kiosk, applied)
+        _note_kiosk(session, kiosk, applied, sent_at, now)
+        changes.record(session, new_changes)
+    return [outcomes[i] for i in sorted(outcomes)]
+
+
+def _row(kiosk: Kiosk, e: Event, chain: str, now: datetime, via: str) -> dict[str, Any]:
+    return {"id": e.id, "kiosk_id": kiosk.id, "building_id": kiosk.building_id, "seq": e.seq,
+            "kind": e.kind, "payload": json.dumps(e.payload, sort_keys=True),
+            "created_at": parse_time(e.created_at), "created_text": e.created_at,
+            "received_at": now, "prev_hash": e.prev_hash, "hash": e.hash, "chain": chain,
+            "via": via}
+
+
+# --- the hash chain ------------------------------------------------------------------------
+
+
+def _check_chain(session: Session, kiosk: Kiosk, fresh: list[Event]) -> dict[str, str]:
+    """ok, gap (the event before is missing) or broken (it is there with another hash, or
+    this event's own hash does not match its content)."""
+    if not fresh:
+        return {}
+    wanted = {e.seq - 1 for e in fresh} | {e.seq for e in fresh} | {e.seq + 1 for e in fresh}
+    known: dict[int, list[tuple[str, str, str, str]]] = defaultdict(list)
+    for event_id, seq, hash_, prev, chain in session.execute(
+        select(HubEvent.id, HubEvent.seq, HubEvent.hash, HubEvent.prev_hash, HubEvent.chain)
+        .where(HubEvent.kiosk_id == kiosk.id, HubEvent.seq.in_(wanted))
+    ).all():
+        known[seq].append((event_id, hash_, prev, chain))
+    batch = {e.seq: e for e in fresh}
+    result: dict[str, str] = {}
+    name = kiosk.name or kiosk.id
+    for e in fresh:
+        before = batch.get(e.seq - 1)
+        before_hashes = {before.hash} if before else {h for _, h, _, _ in known[e.seq - 1]}
+        if not e.intact:
+            result[e.id] = "broken"
+            reconcile.raise_once(session, "altered_event", f"altered:{e.id}",
+                                 f"Event {e.seq} from kiosk {name} does not match its own "
+                                 "hash: it was changed after it was recorded.",
+                                 kiosk.building_id, kiosk.id, {"event": e.id, "seq": e.seq})
+        elif known[e.seq]:
+            result[e.id] = "broken"  # another event with this number: a restored database?
+            reconcile.raise_once(session, "broken_chain", f"fork:{kiosk.id}:{e.seq}",
+                                 f"Kiosk {name} sent two different events numbered {e.seq}. "
+                                 "Was its database restored from an old backup?",
+                                 kiosk.building_id, kiosk.id, {"seq": e.seq})
+        elif e.seq == 1:
+            result[e.id] = "ok" if e.prev_hash == GENESIS else "broken"
+        elif not before_hashes:
+            result[e.id] = "gap"
+            reconcile.raise_once(session, "broken_chain", f"gap:{kiosk.id}:{e.seq}",
+                                 f"Events are missing from kiosk {name} before event "
+                                 f"{e.seq}.", kiosk.building_id, kiosk.id, {"seq": e.seq})
+        elif e.prev_hash in before_hashes:
+            result[e.id] = "ok"
+        else:
+            result[e.id] = "broken"
+            reconcile.raise_once(session, "broken_chain", f"link:{kiosk.id}:{e.seq}",
+                                 f"Event {e.seq} from kiosk {name} does not follow event "
+                                 f"{e.seq - 1}: an event was changed or removed.",
+                                 kiosk.building_id, kiosk.id, {"seq": e.seq})
+        # a gap this event fills: the next event was waiting for it
+        for event_id, _, prev, chain in known[e.seq + 1]:
+            if chain == "gap" and prev == e.hash and e.seq + 1 not in batch:
+                session.execute(update(HubEvent).where(HubEvent.id == event_id)
+                                .values(chain="ok"))
+                reconcile.settle(session, f"gap:{kiosk.id}:{e.seq + 1}",
+                                 "The missing events arrived later; the chain is whole.")
+    return result
+
+
+# --- what the events mean ------------------------------------------------------------------
+
+
+def _apply(session: Session, kiosk: Kiosk, events: list[Event]) -> list[changes.Change]:
+    out: list[changes.Change] = []
+    building = kiosk.building_id
+    stock: list[dict[str, Any]] = []
+    handed = [e for e in events if e.kind == "pin_handed_out"]
+    if handed:
+        out += _hand_outs(session, kiosk, handed, stock)
+    for e in events:
+        p = e.payload
+        at = _time(p.get("at") or p.get("voided_at"), e)
+        if e.kind == "hand_out_voided":
+            dist_id = str(p.get("distribution_id", ""))[:36]
+            session.execute(update(HubHandOut).where(HubHandOut.id == dist_id)
+                            .values(voided_at=at, void_reason=str(p.get("reason", ""))[:1000]))
+            credential = p.get("credential") or session.scalar(
+                select(HubHandOut.credential).where(HubHandOut.id == dist_id))
+            stock.append(_stock(building, credential, "voided", 1, e, at))
+            out.append(changes.Change("hand_out_voided", {
+                "distribution_id": dist_id, "voided_at": at.isoformat(),
+                "reason": str(p.get("reason", ""))[:1000]}, from_building_id=building))
+        elif e.kind == "stock_received":
+            stock.append(_stock(building, p.get("credential"), "received",
+                                _int(p.get("qty")), e, at, p.get("note")))
+        elif e.kind == "stock_counted":
+            counted, expected = _int(p.get("counted")), _int(p.get("expected"))
+            stock.append(_stock(building, p.get("credential"), "count", counted - expected,
+                                e, at, p.get("note")))
+            reconcile.record_count(session, building, e.id, str(p.get("credential", "")),
+                                   counted, expected, at)
+        elif e.kind in ("waitlist_added", "waitlist_fulfilled"):
+            _waitlist(session, building, p, e.kind, at)
+        elif e.kind == "stock_applied":
+            reconcile.note_applied(session, str(p.get("ref", "")), building)
+    if stock:
+        insert_new(session, HubStock.__table__, stock, ["ref", "kind"], "id")
+    return out
+
+
+def _hand_outs(session: Session, kiosk: Kiosk, events: list[Event],
+               stock: list[dict[str, Any]]) -> list[changes.Change]:
+    building = kiosk.building_id
+    rows = []
+    for e in events:
+        p = e.payload
+        rows.append({
+            "id": str(p.get("distribution_id", e.id))[:36], "event_id": e.id,
+            "kiosk_id": kiosk.id, "building_id": building,
+            "award_id": str(p.get("award_id", ""))[:512],
+            "employee_id": str(p.get("employee_id", ""))[:64],
+            "credential": str(p.get("credential", ""))[:300],
+            "handed_out_at": _time(p.get("handed_out_at"), e),
+            "receipt": str(p.get("receipt", ""))[:20], "staff": str(p.get("staff", ""))[:120],
+        })
+    new_ids = insert_new(session, HubHandOut.__table__, rows, ["id"], "id")
+    rows = [r for r in rows if r["id"] in new_ids]
+    awards = {a.id: a for a in session.scalars(
+        select(HubAward).where(HubAward.id.in_({r["award_id"] for r in rows})))}
+    pairs = {(r["employee_id"], r["credential"]) for r in rows}
+    standing: dict[tuple[str, str], list[HubHandOut]] = defaultdict(list)
+    if pairs:
+        for h in session.scalars(select(HubHandOut).where(
+            HubHandOut.voided_at.is_(None),
+            or_(*[and_(HubHandOut.employee_id == emp, HubHandOut.credential == cred)
+                  for emp, cred in pairs]),
+        )):
+            standing[(h.employee_id, h.credential)].append(h)
+    out = []
+    for r in rows:
+        stock.append({"building_id": building, "credential": r["credential"], "kind": "issued",
+                      "qty": -1, "ref": r["event_id"], "note": r["receipt"], "by": r["staff"],
+                      "at": r["handed_out_at"]})
+        reconcile.check_hand_out(session, r, awards.get(r["award_id"]),
+                                 standing[(r["employee_id"], r["credential"])])
+        out.append(changes.Change("hand_out", {
+            "distribution_id": r["id"], "building": kiosk.building.name,
+            "employee_id": r["employee_id"], "award_id": r["award_id"],
+            "credential": r["credential"], "handed_out_at": r["handed_out_at"].isoformat(),
+            "receipt": r["receipt"], "staff": r["staff"]}, from_building_id=building))
+    return out
+
+
+def _waitlist(session: Session, building: int, p: dict[str, Any], kind: str,
+              at: datetime) -> None:
+    employee, credential = str(p.get("employee_id", ""))[:64], str(p.get("credential", ""))[:300]
+    status = "waiting" if kind == "waitlist_added" else "fulfilled"
+    found = session.scalar(select(HubWaitlist).where(
+        HubWaitlist.building_id == building, HubWaitlist.employee_id == employee,
+        HubWaitlist.credential == credential))
+    if found is None:
+        session.add(HubWaitlist(building_id=building, employee_id=employee,
+                                credential=credential, status=status, since=at))
+    else:
+        found.status = status
+        if status == "waiting":
+            found.since = at
+
+
+def _stock(building: int, credential: object, kind: str, qty: int, e: Event, at: datetime,
+           note: object = "") -> dict[str, Any]:
+    return {"building_id": building, "credential": str(credential or "")[:300], "kind": kind,
+            "qty": qty, "ref": e.id, "note": str(note or "")[:500], "by": "", "at": at}
+
+
+def _int(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _time(value: object, e: Event) -> datetime:
+    try:
+        return parse_time(value)
+    except ProtocolError:
+        return parse_time(e.created_at)
+
+
+def _note_kiosk(session: Session, kiosk: Kiosk, events: list[Event], sent_at: object,
+                now: datetime) -> None:
+    kiosk.last_seen_at = now
+    if events:
+        top = max(events, key=lambda e: e.seq)
+        if top.seq > kiosk.last_seq:
+            kiosk.last_seq, kiosk.last_hash = top.seq, top.hash
+    if sent_at is None:
+        return
+    try:
+        offset = (parse_time(sent_at, "sent_at") - now).total_seconds()
+    except ProtocolError:
+        return
+    kiosk.clock_offset_s = offset
+    if abs(offset) > CLOCK_TOLERANCE_S:
+        minutes = round(abs(offset) / 60)
+        reconcile.raise_once(
+            session, "clock", f"clock:{kiosk.id}",
+            f"The clock of kiosk {kiosk.name or kiosk.id} is about {minutes} minutes "
+            f"{'fast' if offset > 0 else 'slow'}: its hand-out times are off by as much.",
+            kiosk.building_id, kiosk.id, {"offset_seconds": round(offset)})
+

@@ -1,0 +1,251 @@
+"""Reconciliation: what each building should have on hand, and the exceptions a person must
+look at (docs/sync-protocol.md, "Reconciliation").
+
+Exceptions found as events arrive: the same pin given to the same person twice (at two
+buildings, or twice at one), a pin given against a revoked or unknown award, a kiosk clock off
+by more than five minutes, a broken hash chain, an altered event. Found by a sweep (on the
+dashboard and every few minutes in `kiosk hub serve`): stock below zero, a kiosk silent for too
+long. Each is resolved with a note (who, when, what was done) and stays in the history.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..db import hub_transaction
+from ..errors import InvalidInput, NotFound
+from ..extensions import hub_db
+from ..models import (
+    HubAward,
+    HubBuilding,
+    HubCount,
+    HubCredential,
+    HubException,
+    HubHandOut,
+    HubStock,
+    HubWaitlist,
+    Kiosk,
+    utcnow,
+)
+
+KINDS = {
+    "duplicate": "Same pin given twice",
+    "revoked_award": "Pin given against a revoked award",
+    "unknown_award": "Pin given against an unknown award",
+    "stock_below_zero": "Stock below zero",
+    "clock": "Kiosk clock off",
+    "broken_chain": "Broken event chain",
+    "altered_event": "Altered event",
+    "silent_kiosk": "Kiosk silent",
+}
+
+
+def raise_once(session: Session, kind: str, key: str, summary: str, building_id: int | None,
+               kiosk_id: str | None = None, details: dict[str, Any] | None = None) -> None:
+    """Open an exception unless the same one is open already."""
+    session.flush()
+    if session.scalar(select(HubException.id).where(HubException.key == key,
+                                                    HubException.status == "open")):
+        return
+    session.add(HubException(kind=kind, key=key, summary=summary, building_id=building_id,
+                             kiosk_id=kiosk_id, details=json.dumps(details or {}),
+                             opened_at=utcnow()))
+
+
+def settle(session: Session, key: str, note: str, by: str = "the hub") -> None:
+    """Resolve an open exception that the hub itself saw go away (a gap filled later)."""
+    for exc in session.scalars(select(HubException).where(HubException.key == key,
+                                                          HubException.status == "open")):
+        exc.status, exc.resolved_by, exc.resolved_at, exc.resolution = (
+            "resolved", by, utcnow(), note)
+
+
+def check_hand_out(session: Session, row: dict[str, Any], award: HubAward | None,
+                   standing: list[HubHandOut]) -> None:
+    building = row["building_id"]
+    who = f"{row['employee_id']} ({row['credential']})"
+    if award is None:
+        raise_once(session, "unknown_award", f"unknown:{row['id']}",
+                   f"Receipt {row['receipt']}: a pin for {who} was given against award "
+                   f"{row['award_id']}, which the district does not know.", building,
+                   row["kiosk_id"], {"distribution_id": row["id"], "award_id": row["award_id"]})
+    elif award.revoked:
+        raise_once(session, "revoked_award", f"revoked:{row['id']}",
+                   f"Receipt {row['receipt']}: a pin for {award.person_name} was given against "
+                   f"a revoked award ({award.revocation_reason or 'no reason given'}).",
+                   building, row["kiosk_id"], {"distribution_id": row["id"],
+                                               "award_id": award.id})
+    others = [h for h in standing if h.id != row["id"]]
+    if others:
+        ids = sorted([row["id"], *(h.id for h in others)])
+        where = sorted({_building_name(session, h.building_id) for h in others}
+                       | {_building_name(session, building)})
+        raise_once(session, "duplicate", "duplicate:" + ":".join(ids),
+                   f"The same pin ({row['credential']}) was given to employee "
+                   f"{row['employee_id']} {len(ids)} times: at {', '.join(where)}.",
+                   building, row["kiosk_id"], {"distribution_ids": ids})
+
+
+def _building_name(session: Session, building_id: int) -> str:
+    building = session.get(HubBuilding, building_id)
+    return building.name if building else str(building_id)
+
+
+def record_count(session: Session, building: int, event_id: str, credential: str, counted: int,
+                 expected: int, at: datetime) -> None:
+    session.add(HubCount(event_id=event_id, building_id=building, credential=credential,
+                         counted=counted, expected=expected, at=at))
+
+
+def note_applied(session: Session, ref: str, building: int) -> None:
+    """A kiosk applied stock the district sent it (nothing to count twice: the district's own
+    allocation is already in the ledger)."""
+
+
+# --- the dashboard ---------------------------------------------------------------------------
+
+
+@dataclass
+class PinRow:
+    building: str
+    building_id: int
+    pin: str
+    credential: str
+    allocated: int = 0
+    transferred: int = 0  # in minus out
+    received: int = 0  # shipments the building recorded itself
+    handed_out: int = 0
+    voided: int = 0
+    counted_adjustment: int = 0
+    last_count: int | None = None
+    last_count_at: datetime | None = None
+    variance: int | None = None  # counted minus what the kiosk expected at that count
+    waitlist: int = 0
+    extra: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def expected(self) -> int:
+        return (self.allocated + self.transferred + self.received - self.handed_out
+                + self.voided + self.counted_adjustment)
+
+
+def dashboard() -> list[PinRow]:
+    session = hub_db.session
+    pins = list(session.scalars(select(HubCredential).where(HubCredential.has_pin.is_(True))
+                                .order_by(HubCredential.released_on, HubCredential.id)))
+    rows: dict[tuple[int, str], PinRow] = {}
+    for building in session.scalars(select(HubBuilding).order_by(HubBuilding.name_key)):
+        for pin in pins:
+            rows[(building.id, pin.name)] = PinRow(building.name, building.id, pin.pin_label,
+                                                   pin.name)
+    column = {"allocated": "allocated", "transfer_in": "transferred",
+              "transfer_out": "transferred", "received": "received", "issued": "handed_out",
+              "voided": "voided", "count": "counted_adjustment"}
+    for building_id, credential, kind, total in session.execute(
+        select(HubStock.building_id, HubStock.credential, HubStock.kind, func.sum(HubStock.qty))
+        .group_by(HubStock.building_id, HubStock.credential, HubStock.kind)
+    ):
+        row = rows.get((building_id, credential))
+        if row is None or kind not in column:
+            continue
+        value = int(total or 0)
+        if kind == "issued":
+            value = -value
+        setattr(row, column[kind], getattr(row, column[kind]) + value)
+    latest = (select(HubCount.building_id, HubCount.credential, func.max(HubCount.at).label("at"))
+              .group_by(HubCount.building_id, HubCount.credential).subquery())
+    for count in session.scalars(select(HubCount).join(latest, (
+            (HubCount.building_id == latest.c.building_id)
+            & (HubCount.credential == latest.c.credential) & (HubCount.at == latest.c.at)))):
+        row = rows.get((count.building_id, count.credential))
+        if row is not None:
+            row.last_count, row.last_count_at = count.counted, count.at
+            row.variance = count.counted - count.expected
+    for building_id, credential, waiting in session.execute(
+        select(HubWaitlist.building_id, HubWaitlist.credential, func.count())
+        .where(HubWaitlist.status == "waiting")
+        .group_by(HubWaitlist.building_id, HubWaitlist.credential)
+    ):
+        row = rows.get((building_id, credential))
+        if row is not None:
+            row.waitlist = int(waiting)
+    return list(rows.values())
+
+
+def expected_on_hand(building_id: int, credential: str) -> int:
+    for row in dashboard():
+        if row.building_id == building_id and row.credential == credential:
+            return row.expected
+    return 0
+
+
+def sweep(now: datetime | None = None) -> int:
+    """Find what only shows over time: stock below zero, kiosks silent too long. Returns how
+    many exceptions are open after it."""
+    now = now or utcnow()
+    silent_after = timedelta(hours=float(current_app.config["SILENT_KIOSK_HOURS"]))
+    rows = dashboard()
+    with hub_transaction() as session:
+        for row in rows:
+            if row.expected < 0:
+                raise_once(session, "stock_below_zero",
+                           f"below_zero:{row.building_id}:{row.credential}",
+                           f"{row.building} should have {row.expected} {row.pin}s: more were "
+                           "handed out than the district allocated and the building received.",
+                           row.building_id, None, {"credential": row.credential,
+                                                   "expected": row.expected})
+        for kiosk in session.scalars(select(Kiosk).where(Kiosk.revoked_at.is_(None))):
+            seen = kiosk.last_seen_at or kiosk.enrolled_at
+            if now - seen > silent_after:
+                hours = int((now - seen).total_seconds() // 3600)
+                raise_once(session, "silent_kiosk", f"silent:{kiosk.id}",
+                           f"Kiosk {kiosk.name or kiosk.id} at {kiosk.building.name} has not "
+                           f"synced for {hours} hours.", kiosk.building_id, kiosk.id,
+                           {"last_seen": seen.isoformat()})
+            elif seen > now - silent_after:
+                settle(session, f"silent:{kiosk.id}", "The kiosk synced again.")
+        return int(session.scalar(select(func.count()).where(HubException.status == "open"))
+                   or 0)
+
+
+# --- the exceptions queue ------------------------------------------------------------------
+
+
+def exceptions(status: str = "open", limit: int = 500) -> list[HubException]:
+    query = select(HubException).order_by(HubException.opened_at.desc()).limit(limit)
+    if status in ("open", "resolved"):
+        query = query.where(HubException.status == status)
+    return list(hub_db.session.scalars(query))
+
+
+def resolve(exception_id: int, note: str, by: str) -> HubException:
+    note = " ".join((note or "").split())
+    if len(note) < 3:
+        raise InvalidInput("Say what was done (a few words at least).")
+    with hub_transaction() as session:
+        exc = session.get(HubException, exception_id)
+        if exc is None:
+            raise NotFound("There is no such exception.")
+        if exc.status != "open":
+            raise InvalidInput(f"This exception was resolved already by {exc.resolved_by}.")
+        exc.status, exc.resolved_by, exc.resolved_at = "resolved", by, utcnow()
+        exc.resolution = note[:2000]
+    return exc
+
+
+def open_counts() -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for kind, n in hub_db.session.execute(
+        select(HubException.kind, func.count()).where(HubException.status == "open")
+        .group_by(HubException.kind)
+    ):
+        counts[kind] = int(n)
+    return dict(counts)

@@ -1,0 +1,92 @@
+"""The sync API (docs/sync-protocol.md, docs/hub-openapi.yaml). JSON in, JSON out; kiosks
+authenticate with their token; every answer says the protocol version and the hub's time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, jsonify, request
+from flask.wrappers import Response
+
+from kiosk.sync.protocol import (
+    MAX_BATCH,
+    MAX_PAGE,
+    PROTOCOL,
+    ProtocolError,
+    check_protocol,
+    read_public_key,
+    time_text,
+)
+
+from ..auth import kiosk_required
+from ..errors import InvalidInput
+from ..extensions import hub_csrf
+from ..models import utcnow
+from ..services import changes, enrollment, ingest
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+hub_csrf.exempt(bp)  # kiosks send a token, not a cookie: there is nothing to forge
+
+
+def answer(body: dict[str, Any], status: int = 200) -> Response:
+    response = jsonify({"protocol": PROTOCOL, "hub_time": time_text(utcnow()), **body})
+    response.status_code = status
+    return response
+
+
+def _body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    return check_protocol(data)
+
+
+def _text(body: dict[str, Any], name: str, limit: int) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+        raise ProtocolError("malformed", f"{name} is missing or too long")
+    return value.strip()
+
+
+@bp.get("/health")
+def health():  # type: ignore[no-untyped-def]
+    return answer({"status": "ok"})
+
+
+@bp.post("/enroll")
+def enroll():  # type: ignore[no-untyped-def]
+    body = _body()
+    public_key = _text(body, "public_key", 100)
+    read_public_key(public_key)
+    done = enrollment.enroll(_text(body, "code", 64), _text(body, "building", 200),
+                             str(body.get("kiosk_name") or "")[:120], public_key)
+    return answer({"kiosk_id": done.kiosk.id, "token": done.token,
+                   "building": done.kiosk.building.name}, 201)
+
+
+@bp.post("/events")
+@kiosk_required
+def push():  # type: ignore[no-untyped-def]
+    body = _body()
+    events = body.get("events")
+    if not isinstance(events, list):
+        raise ProtocolError("malformed", "events is not a list")
+    if len(events) > MAX_BATCH:
+        raise ProtocolError("too_many_events", f"at most {MAX_BATCH} events a batch")
+    if str(body.get("kiosk_id", g.kiosk.id)) != g.kiosk.id:
+        raise InvalidInput("The kiosk id does not match the token.", code="wrong_kiosk")
+    outcomes = ingest.receive(g.kiosk.id, events, body.get("sent_at"))
+    return answer({"results": [o.as_json() for o in outcomes]})
+
+
+@bp.get("/changes")
+@kiosk_required
+def pull():  # type: ignore[no-untyped-def]
+    try:
+        after = int(request.args.get("after", "0"))
+        limit = int(request.args.get("limit", str(MAX_PAGE)))
+    except ValueError:
+        raise ProtocolError("malformed", "after and limit are whole numbers") from None
+    if after < 0 or limit < 1:
+        raise ProtocolError("malformed", "after is 0 or more, limit 1 or more")
+    page = changes.page(g.kiosk, after, limit)
+    return answer({"changes": page.changes, "next": page.next, "more": page.more,
+                   "data_as_of": time_text(page.data_as_of) if page.data_as_of else None})

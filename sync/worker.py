@@ -1,0 +1,88 @@
+"""The sync worker: a thread in `kiosk serve` that pushes the outbox and pulls the district's
+changes every ``SYNC_SECONDS`` while the kiosk is up, backing off (to at most 5 minutes) while
+the hub cannot be reached. A hand-out never waits for it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask
+
+from kiosk.extensions import db
+
+log = logging.getLogger(__name__)
+
+BACKOFF_MAX_SECONDS = 300.0
+
+
+class SyncWorker:
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.failures = 0
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_once(self) -> bool:
+        """One sync; True when it went through."""
+        from kiosk.services.district import enrollment, sync_once
+
+        with self.app.app_context():
+            try:
+                if enrollment() is None:
+                    return False
+                report = sync_once(timeout=float(self.app.config["SYNC_TIMEOUT_SECONDS"]))
+            finally:
+                db.session.remove()
+        if report.ok:
+            self.failures = 0
+            if report.pushed or report.pulled:
+                log.info("synced: %s", report.summary)
+            return True
+        self.failures += 1
+        log.warning("sync stopped: %s", report.error)
+        return False
+
+    def pause(self) -> float:
+        interval = float(self.app.config["SYNC_SECONDS"])
+        if not self.failures:
+            return interval
+        return min(interval * 2 ** min(self.failures - 1, 10), BACKOFF_MAX_SECONDS)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="sync-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception:  # keep the worker alive; everything stays in the outbox
+                log.exception("sync round failed")
+                self.failures += 1
+            self._wake.wait(self.pause())
+            self._wake.clear()
+
+
+EXTENSION = "pin_kiosk.sync_worker"
+
+
+def install(app: Flask) -> SyncWorker:
+    worker = SyncWorker(app)
+    app.extensions[EXTENSION] = worker
+    return worker
+
+
+def worker_of(app: Flask) -> SyncWorker | None:
+    worker = app.extensions.get(EXTENSION)
+    return worker if isinstance(worker, SyncWorker) else None
