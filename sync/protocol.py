@@ -113,10 +113,16 @@ def read_event(raw: object) -> Event:
     seq, kind, payload = raw.get("seq"), raw.get("kind"), raw.get("payload")
     if isinstance(seq, bool) or not isinstance(seq, int) or not 1 <= seq < 2**53:
         raise ProtocolError("malformed", "the event's seq is not a positive whole number")
-    if not isinstance(kind, str) or not 0 < len(kind) <= MAX_KIND_CHARS:
+    if not isinstance(kind, str) or not 0 < len(kind) <= MAX_KIND_CHARS \
+            or not kind.isprintable():
         raise ProtocolError("malformed", "the event has no kind")
-    if not isinstance(payload, dict) or len(canonical(payload)) > MAX_PAYLOAD_BYTES:
-        raise ProtocolError("malformed", "the event's payload is not a small JSON object")
+    if not isinstance(payload, dict):
+        raise ProtocolError("malformed", "the event's payload is not a JSON object")
+    body = canonical(payload)
+    if len(body) > MAX_PAYLOAD_BYTES:
+        raise ProtocolError("malformed", "the event's payload is larger than 16 KB")
+    if _has_nul(payload):  # no database stores a NUL character in text
+        raise ProtocolError("malformed", "the event's payload holds a NUL character")
     created_at = raw.get("created_at")
     parse_time(created_at, "created_at")
     prev_hash, hash_ = raw.get("prev_hash"), raw.get("hash")
@@ -124,6 +130,21 @@ def read_event(raw: object) -> Event:
         if not isinstance(value, str) or not _HEX64.fullmatch(value):
             raise ProtocolError("malformed", f"the event's {name} is not a SHA-256 hex digest")
     return Event(event_id, seq, kind, payload, str(created_at), str(prev_hash), str(hash_))
+
+
+def _has_nul(value: object) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def check_protocol(body: object) -> dict[str, Any]:

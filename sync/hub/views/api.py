@@ -19,12 +19,13 @@ from kiosk.sync.protocol import (
 )
 
 from ..auth import kiosk_required
-from ..errors import InvalidInput
+from ..errors import NotAllowed
 from ..extensions import hub_csrf
 from ..models import utcnow
 from ..services import changes, enrollment, ingest
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+MAX_CURSOR = 2**53 - 1
 hub_csrf.exempt(bp)  # kiosks send a token, not a cookie: there is nothing to forge
 
 
@@ -72,7 +73,7 @@ def push():  # type: ignore[no-untyped-def]
     if len(events) > MAX_BATCH:
         raise ProtocolError("too_many_events", f"at most {MAX_BATCH} events a batch")
     if str(body.get("kiosk_id", g.kiosk.id)) != g.kiosk.id:
-        raise InvalidInput("The kiosk id does not match the token.", code="wrong_kiosk")
+        raise NotAllowed("The kiosk id does not match the token.", code="wrong_kiosk")
     outcomes = ingest.receive(g.kiosk.id, events, body.get("sent_at"))
     return answer({"results": [o.as_json() for o in outcomes]})
 
@@ -80,12 +81,15 @@ def push():  # type: ignore[no-untyped-def]
 @bp.get("/changes")
 @kiosk_required
 def pull():  # type: ignore[no-untyped-def]
+    unknown = set(request.args) - {"after", "limit"}
+    if unknown:
+        raise ProtocolError("malformed", f"unknown parameters: {', '.join(sorted(unknown))}")
     try:
         after = int(request.args.get("after", "0"))
         limit = int(request.args.get("limit", str(MAX_PAGE)))
     except ValueError:
         raise ProtocolError("malformed", "after and limit are whole numbers") from None
-    if after < 0 or limit < 1:
+    if not 0 <= after <= MAX_CURSOR or limit < 1:
         raise ProtocolError("malformed", "after is 0 or more, limit 1 or more")
     page = changes.page(g.kiosk, after, limit)
     return answer({"changes": page.changes, "next": page.next, "more": page.more,

@@ -20,10 +20,14 @@ def _api() -> bool:
     return request.path.startswith("/api/")
 
 
-def _json(status: int, code: str, message: str):  # type: ignore[no-untyped-def]
+def _json(status: int, code: str, message: str, headers=None):  # type: ignore[no-untyped-def]
     from .api import answer
 
-    return answer({"error": code, "message": message}, status)
+    response = answer({"error": code, "message": message}, status)
+    for name, value in headers or []:
+        if name.lower() != "content-type":  # e.g. Allow on a 405, as RFC 9110 asks
+            response.headers[name] = value
+    return response
 
 
 def _page(status: int, title: str, message: str):  # type: ignore[no-untyped-def]
@@ -52,7 +56,7 @@ def register(app: Flask) -> None:
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
         if _api():
             return _json(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"),
-                         exc.description or "")
+                         exc.description or "", exc.get_headers())
         return _page(exc.code or 500, exc.name, exc.description or "")
 
     @app.errorhandler(Exception)
