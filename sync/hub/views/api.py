@@ -14,6 +14,7 @@ from kiosk.sync.protocol import (
     PROTOCOL,
     ProtocolError,
     check_protocol,
+    parse_time,
     read_public_key,
     time_text,
 )
@@ -74,7 +75,10 @@ def push():  # type: ignore[no-untyped-def]
         raise ProtocolError("too_many_events", f"at most {MAX_BATCH} events a batch")
     if str(body.get("kiosk_id", g.kiosk.id)) != g.kiosk.id:
         raise NotAllowed("The kiosk id does not match the token.", code="wrong_kiosk")
-    outcomes = ingest.receive(g.kiosk.id, events, body.get("sent_at"))
+    sent_at = body.get("sent_at")
+    if sent_at is not None:
+        parse_time(sent_at, "sent_at")
+    outcomes = ingest.receive(g.kiosk.id, events, sent_at)
     return answer({"results": [o.as_json() for o in outcomes]})
 
 
