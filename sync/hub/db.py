@@ -6,9 +6,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Table, text
+from sqlalchemy import ColumnElement, String, Table, any_, bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from .extensions import hub_db
 
@@ -34,6 +34,30 @@ def hub_transaction() -> Iterator[Session]:
 def lock_change_log(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_LOG_LOCK})
+
+
+def one_of(session: Session, column: InstrumentedAttribute[Any],
+           values: Sequence[str]) -> ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL as ``column = ANY(array)``, one parameter whatever
+    the number of values, so the statement is prepared once and reused."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values),
+                                        type_=postgresql.ARRAY(String), unique=True))
+    return column.in_(list(values))
+
+
+def insert_quietly(session: Session, table: Table, rows: Sequence[dict[str, Any]],
+                   index: Sequence[str]) -> None:
+    """Insert ``rows``, skipping any whose ``index`` columns are already there: one
+    executemany, which PostgreSQL runs as a pipeline of one prepared statement. For rows whose
+    newness the caller already knows (it holds the lock that makes them new)."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # Core, not the ORM's bulk path: these are plain rows, and this is the hot path
+    session.connection().execute(make(table).on_conflict_do_nothing(index_elements=list(index)),
+                                 list(rows))
 
 
 def insert_new(session: Session, table: Table, rows: Sequence[dict[str, Any]],

@@ -35,7 +35,7 @@ def record(session: Session, changes: Iterable[Change]) -> None:
             for c in changes]
     if rows:
         lock_change_log(session)
-        session.execute(insert(HubChange), rows)
+        session.connection().execute(insert(HubChange.__table__), rows)
 
 
 @dataclass(frozen=True)

@@ -25,12 +25,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from kiosk.sync.protocol import GENESIS, Event, ProtocolError, parse_time, read_event
 
-from ..db import hub_transaction, insert_new
+from ..db import hub_transaction, insert_quietly, one_of
 from ..models import (
     HubAward,
     HubEvent,
@@ -73,14 +73,18 @@ def receive(kiosk_id: str, raw_events: Sequence[object], sent_at: object = None,
         kiosk = session.get(Kiosk, kiosk_id, with_for_update=True)
         if kiosk is None:
             raise ProtocolError("unknown_kiosk", "no such kiosk")
+        # The kiosk's row is locked until commit, so its deliveries are taken one at a time:
+        # what is not stored now is new, whatever arrives at the same moment.
         stored = dict(session.execute(
-            select(HubEvent.id, HubEvent.hash).where(HubEvent.id.in_([e.id for _, e in events]))
+            select(HubEvent.id, HubEvent.hash)
+            .where(one_of(session, HubEvent.id, [e.id for _, e in events]))
         ).all()) if events else {}
         fresh: list[Event] = []
-        seen: set[str] = set()
+        seen: dict[str, str] = {}
         for i, event in events:
             if event.id in stored or event.id in seen:
-                same = stored.get(event.id, event.hash) == event.hash
+                # the same content only when its hash is the one stored and still matches it
+                same = (stored.get(event.id) or seen[event.id]) == event.hash and event.intact
                 outcomes[i] = Outcome(event.id, "duplicate" if same else "rejected",
                                       "" if same else "altered: the hub has this event with "
                                       "other content")
@@ -90,19 +94,15 @@ def receive(kiosk_id: str, raw_events: Sequence[object], sent_at: object = None,
                                          f"{event.seq} again with other content.",
                                          kiosk.building_id, kiosk.id, {"event": event.id})
                 continue
-            seen.add(event.id)
+            seen[event.id] = event.hash
             fresh.append(event)
             outcomes[i] = Outcome(event.id, "accepted")
         fresh.sort(key=lambda e: e.seq)
         chains = _check_chain(session, kiosk, fresh)
-        rows = [_row(kiosk, e, chains[e.id], now, via) for e in fresh]
-        inserted = insert_new(session, HubEvent.__table__, rows, ["id"], "id")
-        for i, outcome in list(outcomes.items()):  # a concurrent delivery got there first
-            if outcome.status == "accepted" and outcome.id not in inserted:
-                outcomes[i] = Outcome(outcome.id, "duplicate")
-        applied = [e for e in fresh if e.id in inserted]
-        new_changes = _apply(session, kiosk, applied)
-        _note_kiosk(session, kiosk, applied, sent_at, now)
+        insert_quietly(session, HubEvent.__table__,
+                       [_row(kiosk, e, chains[e.id], now, via) for e in fresh], ["id"])
+        new_changes = _apply(session, kiosk, fresh)
+        _note_kiosk(session, kiosk, fresh, sent_at, now)
         changes.record(session, new_changes)
     return [outcomes[i] for i in sorted(outcomes)]
 
@@ -127,9 +127,11 @@ def _check_chain(session: Session, kiosk: Kiosk, fresh: list[Event]) -> dict[str
     known: dict[int, list[tuple[str, str, str, str]]] = defaultdict(list)
     for event_id, seq, hash_, prev, chain in session.execute(
         select(HubEvent.id, HubEvent.seq, HubEvent.hash, HubEvent.prev_hash, HubEvent.chain)
-        .where(HubEvent.kiosk_id == kiosk.id, HubEvent.seq.in_(wanted))
+        .where(HubEvent.kiosk_id == kiosk.id,
+               HubEvent.seq.between(min(wanted), max(wanted)))
     ).all():
-        known[seq].append((event_id, hash_, prev, chain))
+        if seq in wanted:
+            known[seq].append((event_id, hash_, prev, chain))
     batch = {e.seq: e for e in fresh}
     result: dict[str, str] = {}
     name = kiosk.name or kiosk.id
@@ -210,7 +212,7 @@ def _apply(session: Session, kiosk: Kiosk, events: list[Event]) -> list[changes.
         elif e.kind == "stock_applied":
             reconcile.note_applied(session, str(p.get("ref", "")), building)
     if stock:
-        insert_new(session, HubStock.__table__, stock, ["ref", "kind"], "id")
+        insert_quietly(session, HubStock.__table__, stock, ["ref", "kind"])
     return out
 
 
@@ -229,19 +231,21 @@ def _hand_outs(session: Session, kiosk: Kiosk, events: list[Event],
             "handed_out_at": _time(p.get("handed_out_at"), e),
             "receipt": str(p.get("receipt", ""))[:20], "staff": str(p.get("staff", ""))[:120],
         })
-    new_ids = insert_new(session, HubHandOut.__table__, rows, ["id"], "id")
-    rows = [r for r in rows if r["id"] in new_ids]
-    awards = {a.id: a for a in session.scalars(
-        select(HubAward).where(HubAward.id.in_({r["award_id"] for r in rows})))}
+    known = set(session.scalars(select(HubHandOut.id).where(
+        one_of(session, HubHandOut.id, [r["id"] for r in rows]))))
+    rows = [r for r in rows if r["id"] not in known]  # a hand-out reported twice counts once
+    insert_quietly(session, HubHandOut.__table__, rows, ["id"])
+    awards = {a.id: a for a in session.scalars(select(HubAward).where(
+        one_of(session, HubAward.id, sorted({r["award_id"] for r in rows}))))}
     pairs = {(r["employee_id"], r["credential"]) for r in rows}
     standing: dict[tuple[str, str], list[HubHandOut]] = defaultdict(list)
     if pairs:
         for h in session.scalars(select(HubHandOut).where(
             HubHandOut.voided_at.is_(None),
-            or_(*[and_(HubHandOut.employee_id == emp, HubHandOut.credential == cred)
-                  for emp, cred in pairs]),
+            one_of(session, HubHandOut.employee_id, sorted({emp for emp, _ in pairs})),
         )):
-            standing[(h.employee_id, h.credential)].append(h)
+            if (h.employee_id, h.credential) in pairs:
+                standing[(h.employee_id, h.credential)].append(h)
     out = []
     for r in rows:
         stock.append({"building_id": building, "credential": r["credential"], "kind": "issued",
