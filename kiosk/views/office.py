@@ -5,7 +5,7 @@ from flask import Blueprint, Response, g, request, stream_with_context
 from ..auth import requires
 from ..domain.staff import can
 from ..services import hand_out_log
-from ..services.stock import receive_stock, recent_movements
+from ..services.stock import count_stock, receive_stock, recent_movements
 from ..services.waitlist import waiting
 from .htmx import render
 
@@ -28,6 +28,15 @@ def receive():  # type: ignore[no-untyped-def]
                   movements=recent_movements(), waitlist=waiting())
 
 
+@bp.post("/stock/count")
+@requires("stock")
+def count():  # type: ignore[no-untyped-def]
+    level = count_stock(request.form.get("credential", ""), _int(request.form.get("counted"), -1),
+                        g.user.id, request.form.get("note", ""))
+    return render("stock.html", "partials/_stock_panel.html", counted=level, oob=True,
+                  movements=recent_movements(), waitlist=waiting())
+
+
 @bp.get("/log")
 @requires("scan")
 def log():  # type: ignore[no-untyped-def]
@@ -43,8 +52,8 @@ def log_csv():  # type: ignore[no-untyped-def]
                     headers={"Content-Disposition": 'attachment; filename="hand-outs.csv"'})
 
 
-def _int(value: str | None) -> int:
+def _int(value: str | None, default: int = 0) -> int:
     try:
         return int((value or "").strip())
     except ValueError:
-        return 0
+        return default

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from kiosk.errors import InvalidInput
 from kiosk.extensions import db
 from kiosk.models import OutboxEvent, StockMovement
-from kiosk.services.stock import receive_stock, stock_levels
+from kiosk.services.stock import count_stock, receive_stock, stock_levels
 from tests import factories as f
 from tests.integration.conftest import on_hand, snapshot
 
@@ -66,3 +66,31 @@ def test_stock_levels_list_every_pin_oldest_first(ctx):
                                                        f.CHALLENGES]
     assert [level.on_hand for level in levels] == [10, 5, 3, 0]
     assert f.COMMUNICATION not in [level.credential for level in levels]
+
+
+def test_a_count_sets_stock_to_the_shelf_and_tells_the_district(ctx, staff):
+    level = count_stock(f.TRAUMA, f.STOCK[f.TRAUMA] - 3, staff["office"], note="two missing")
+    assert level.on_hand == f.STOCK[f.TRAUMA] - 3
+    movement = db.session.scalar(select(StockMovement).order_by(StockMovement.id.desc()))
+    assert (movement.kind, movement.qty) == ("count", -3)
+    event = db.session.scalar(select(OutboxEvent).order_by(OutboxEvent.seq.desc()))
+    assert event.kind == "stock_counted"
+    assert json.loads(event.payload) | {"at": ""} == {
+        "credential": f.TRAUMA, "counted": f.STOCK[f.TRAUMA] - 3,
+        "expected": f.STOCK[f.TRAUMA], "note": "two missing", "at": ""}
+
+
+def test_a_count_that_agrees_is_recorded_too(ctx, staff):
+    before = snapshot()
+    count_stock(f.BALANCE, f.STOCK[f.BALANCE], staff["office"])
+    after = snapshot()
+    assert after["StockMovement"] == before["StockMovement"] + 1
+    assert after[f"on hand: {f.BALANCE}"] == f.STOCK[f.BALANCE]
+
+
+@pytest.mark.parametrize("counted", [-1, 100_001, "many"])
+def test_a_count_that_cannot_be_is_refused_and_nothing_changes(ctx, staff, counted):
+    before = snapshot()
+    with pytest.raises(InvalidInput):
+        count_stock(f.TRAUMA, counted, staff["office"])  # type: ignore[arg-type]
+    assert snapshot() == before

@@ -151,3 +151,16 @@ def test_a_credential_without_a_pin_cannot_be_stocked(office, app):
     assert response.status_code == 400
     assert "has no pin" in html(response)
     assert movement_count(app) == before
+
+
+def test_office_counts_the_shelf(office, app):
+    response = office.hx_post("/stock/count", data={"credential": factories.TRAUMA,
+                                                    "counted": "4", "note": "end of term"})
+    assert response.status_code == 200
+    assert "Counted." in page(response).one("p", class_="flash").text
+    assert pins_on_hand(app, factories.TRAUMA) == 4
+
+
+def test_a_designee_cannot_count(designee):
+    assert designee.hx_post("/stock/count", data={"credential": factories.TRAUMA,
+                                                  "counted": "4"}).status_code == 403
