@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -196,24 +197,33 @@ def push_all(client: HubClient, found: Enrollment, report: SyncReport) -> None:
 
 
 def pull_all(client: HubClient, report: SyncReport) -> None:
-    while True:
-        cursor = int(lookups.get_setting(CURSOR) or 0)
-        db.session.rollback()
-        page = client.changes(cursor, MAX_PAGE)
-        changes = page.get("changes")
-        if not isinstance(changes, list):
-            raise HubUnreachable("the hub's page of changes is not a list")
-        with write_transaction() as session:
-            district_changes.apply(session, changes)
-            lookups.set_setting(CURSOR, str(int(page.get("next", cursor))))
+    """Pull page after page until the hub says there is no more. The next page is fetched
+    while this one is applied (the hub's work and the kiosk's overlap); at most two pages are
+    in memory, whatever the size of the district."""
+    cursor = int(lookups.get_setting(CURSOR) or 0)
+    db.session.rollback()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-pull") as fetcher:
+        upcoming = fetcher.submit(client.changes, cursor, MAX_PAGE)
+        while True:
+            page = upcoming.result()
+            changes = page.get("changes")
+            if not isinstance(changes, list):
+                raise HubUnreachable("the hub's page of changes is not a list")
+            cursor_after = int(page.get("next", cursor))
+            if page.get("more"):
+                upcoming = fetcher.submit(client.changes, cursor_after, MAX_PAGE)
+            with write_transaction() as session:
+                district_changes.apply(session, changes)
+                lookups.set_setting(CURSOR, str(cursor_after))
+                if not page.get("more"):
+                    as_of = page.get("data_as_of") or page.get("hub_time")
+                    if as_of:
+                        lookups.set_setting(lookups.BADGE_DATA_AS_OF, str(as_of))
+            report.pulled += len(changes)
+            cursor = cursor_after
+            db.session.expunge_all()  # a big first pull keeps memory flat
             if not page.get("more"):
-                as_of = page.get("data_as_of") or page.get("hub_time")
-                if as_of:
-                    lookups.set_setting(lookups.BADGE_DATA_AS_OF, str(as_of))
-        report.pulled += len(changes)
-        db.session.expunge_all()  # a big first pull keeps memory flat
-        if not page.get("more"):
-            return
+                return
 
 
 def _note(key: str, value: str) -> None:
