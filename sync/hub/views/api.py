@@ -42,8 +42,10 @@ def _body() -> dict[str, Any]:
 
 
 def _text(body: dict[str, Any], name: str, limit: int) -> str:
+    """A text member; blank is left to the service to refuse (an unknown code, another
+    building), so that the answer says what is wrong in the user's terms."""
     value = body.get(name)
-    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+    if not isinstance(value, str) or not value or len(value) > limit:
         raise ProtocolError("malformed", f"{name} is missing or too long")
     return value.strip()
 
