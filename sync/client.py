@@ -11,6 +11,7 @@ Two errors tell the caller what to do:
 
 from __future__ import annotations
 
+import http.client
 import json
 import urllib.error
 import urllib.parse
@@ -79,7 +80,10 @@ class HubClient:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 raw = response.read()
         except urllib.error.HTTPError as exc:
-            answer = _json(exc.read())
+            try:
+                answer = _json(exc.read())
+            except (OSError, http.client.HTTPException):
+                answer = {}  # the body was cut short; the status says enough
             if 400 <= exc.code < 500:
                 raise HubRefused(exc.code, str(answer.get("error") or "refused"),
                                  str(answer.get("message") or exc.reason)) from None
@@ -87,6 +91,8 @@ class HubClient:
         except (TimeoutError, urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise HubUnreachable(f"cannot reach the hub ({reason})") from None
+        except http.client.HTTPException as exc:  # the line dropped half way through the answer
+            raise HubUnreachable(f"the hub's answer was cut short ({type(exc).__name__})") from None
         answer = _json(raw)
         if answer.get("protocol") != PROTOCOL:
             raise HubUnreachable("the hub's answer is not protocol 1")

@@ -1,0 +1,108 @@
+"""What the kiosk's people see of the sync: the warning at login when the kiosk has not synced
+for SYNC_WARN_DAYS, and the sync badge on every page (online or offline, events waiting, last
+sync, and the date of the district data verdicts are checked against)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from kiosk.db import write_transaction
+from kiosk.models import utcnow
+from kiosk.services import lookups
+from kiosk.services.district import LAST_OK
+from kiosk.sync.hub.extensions import hub_db
+from kiosk.sync.hub.models import HubChange
+from kiosk.sync.protocol import time_text
+from tests.conftest import KioskClient
+from tests.factories import ALICE_TRAUMA
+
+from .conftest import District, Kiosk
+
+ZONE = ZoneInfo("America/New_York")  # the kiosk's TIMEZONE
+
+
+def log_in(kiosk: Kiosk, role: str = "designee") -> str:
+    """Log in on the kiosk's login page; the page it lands on."""
+    kiosk.app.test_client_class = KioskClient
+    client = kiosk.app.test_client()
+    assert isinstance(client, KioskClient)
+    client.login(role)
+    return client.get("/scan").get_data(as_text=True)
+
+
+def last_synced(kiosk: Kiosk, ago: timedelta) -> datetime:
+    """Make the kiosk's last good sync ``ago``; when that was."""
+    when = utcnow() - ago
+
+    def note() -> None:
+        with write_transaction():
+            lookups.set_setting(LAST_OK, time_text(when))
+
+    kiosk.call(note)
+    return when
+
+
+def last_ok(kiosk: Kiosk) -> datetime:
+    return datetime.fromisoformat(kiosk.call(lookups.get_setting, LAST_OK) or "")
+
+
+def test_a_kiosk_that_has_not_synced_for_days_warns_at_login(district: District) -> None:
+    kiosk = district.kiosks[0]
+    assert kiosk.app.config["SYNC_WARN_DAYS"] == 3
+    assert "This kiosk has never synced with the district" in log_in(kiosk)
+
+    assert kiosk.sync().ok
+    assert "synced with the district" not in log_in(kiosk)
+
+    last_synced(kiosk, timedelta(days=2, hours=23))
+    assert "synced with the district" not in log_in(kiosk)
+
+    day = last_synced(kiosk, timedelta(days=3, hours=1)).astimezone(ZONE)
+    page = log_in(kiosk)
+    assert f"This kiosk has not since {day:%a %d %b %Y} synced with the district" in page
+
+    assert kiosk.sync().ok
+    assert "synced with the district" not in log_in(kiosk)
+
+
+def test_the_sync_badge_says_how_the_kiosk_stands(district: District) -> None:
+    kiosk = district.kiosks[0]
+    kiosk.app.test_client_class = KioskClient
+    client = kiosk.app.test_client()
+    assert isinstance(client, KioskClient)
+    client.login("office")
+
+    def badge(path: str = "/scan") -> str:
+        page = client.get(path, headers={"HX-Request": "true"} if path.startswith("/status")
+                          else {}).get_data(as_text=True)
+        start = page.index('id="sync-badge"')
+        return " ".join(page[start:page.index("</a>", start)].split())
+
+    assert "District sync: offline" in badge()  # enrolled, never synced
+    assert "3 events waiting" in badge()
+
+    assert kiosk.sync().ok
+    data_as_of = district.hub.call(lambda: hub_db.session.scalar(
+        select(func.max(HubChange.created_at))))
+    assert isinstance(data_as_of, datetime)
+    for path in ("/scan", "/stock", "/sync", "/status/badges"):
+        text = badge(path)
+        assert "District sync: online" in text, path
+        assert "0 events waiting" in text, path
+        assert f"last sync {last_ok(kiosk).astimezone(ZONE):%d %b %H:%M}" in text, path
+        assert ("checked against district data from "
+                f"{data_as_of.astimezone(ZONE):%d %b %Y %H:%M}") in text, path
+
+    district.proxy.down = True
+    kiosk.hand_out(ALICE_TRAUMA)
+    assert not kiosk.sync().ok
+    text = badge()
+    assert "District sync: offline" in text and "1 event waiting" in text
+
+    district.proxy.heal()
+    assert kiosk.sync().ok
+    text = badge()
+    assert "District sync: online" in text and "0 events waiting" in text
