@@ -330,11 +330,11 @@ def stale_sync_warning() -> str:
     status = sync_status()
     if not status.stale:
         return ""
-    when = "never" if status.last_ok is None else \
-        f"not since {status.last_ok.astimezone(lookups.timezone()):%a %d %b %Y}"
-    return (f"This kiosk has {when} synced with the district. Verdicts use badge data that may "
-            "be out of date: connect it to the network, or carry a sync bundle to the "
-            "district (Sync page).")
+    when = ("has never synced with the district" if status.last_ok is None else
+            f"last synced with the district on "
+            f"{status.last_ok.astimezone(lookups.timezone()):%a %d %b %Y}")
+    return (f"This kiosk {when}. Verdicts use badge data that may be out of date: connect it "
+            "to the network, or carry a sync bundle to the district (Sync page).")
 
 
 def event_rows(limit: int = 200) -> list[dict[str, Any]]:
