@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import case, func, insert, select, update
 
 from kiosk.services import badge_documents
 from kiosk.services.cache_import import (
@@ -68,7 +68,12 @@ def import_files(paths: Iterable[str | Path], credential: str | None = None,
                     report.errors.append(f"{item.label}: {item.problem}")
             documents.append((path.name, data))
             continue
-        reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline=""))
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InvalidInput(f"{path.name}: not a UTF-8 text file. Save it as CSV UTF-8 and "
+                               "import it again.") from None
+        reader = csv.DictReader(io.StringIO(text, newline=""))
         reader.fieldnames = [h.strip() for h in (reader.fieldnames or [])]
         kind = _kind(reader.fieldnames)
         if kind is None:
@@ -240,3 +245,20 @@ def _revoke_listed(session, doc: object, out: list[changes.Change]) -> None:  # 
         award.updated_at = utcnow()
         row = {k: getattr(award, k) for k in ("id", *_AWARD_FIELDS)}
         out.append(changes.Change("award", award_change(row, names[award.credential_id])))
+
+
+@dataclass(frozen=True)
+class CatalogueLine:
+    credential: HubCredential
+    awards: int
+    revoked: int
+
+
+def catalogue() -> list[CatalogueLine]:
+    """The district's credentials, oldest first, with how many awards of each it knows."""
+    counts = {cid: (int(n), int(r or 0)) for cid, n, r in hub_db.session.execute(
+        select(HubAward.credential_id, func.count(),
+               func.sum(case((HubAward.revoked.is_(True), 1), else_=0)))
+        .group_by(HubAward.credential_id))}
+    return [CatalogueLine(c, *counts.get(c.id, (0, 0))) for c in hub_db.session.scalars(
+        select(HubCredential).order_by(HubCredential.released_on, HubCredential.id))]

@@ -7,6 +7,9 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
 
 from kiosk.sync.protocol import (
     BUNDLE_FORMAT,
@@ -20,7 +23,7 @@ from kiosk.sync.protocol import (
 from ..db import hub_transaction
 from ..errors import InvalidInput
 from ..extensions import hub_db
-from ..models import HubBundle, Kiosk
+from ..models import HubBuilding, HubBundle, Kiosk
 from . import ingest
 
 MAX_BUNDLE_BYTES = 64 * 1024 * 1024
@@ -76,3 +79,24 @@ def import_bundle(data: bytes, by: str) -> BundleReport:
         session.add(HubBundle(digest=hashlib.sha256(data).hexdigest(), kiosk_id=kiosk.id,
                               events=report.events, accepted=report.accepted, uploaded_by=by))
     return report
+
+
+@dataclass(frozen=True)
+class Upload:
+    at: datetime
+    by: str
+    kiosk: str
+    building: str
+    events: int
+    accepted: int
+
+
+def uploads(limit: int = 100) -> list[Upload]:
+    """The bundles uploaded, newest first."""
+    rows = hub_db.session.execute(
+        select(HubBundle, Kiosk.name, Kiosk.id, HubBuilding.name)
+        .join(Kiosk, Kiosk.id == HubBundle.kiosk_id)
+        .join(HubBuilding, HubBuilding.id == Kiosk.building_id)
+        .order_by(HubBundle.uploaded_at.desc(), HubBundle.id.desc()).limit(limit))
+    return [Upload(b.uploaded_at, b.uploaded_by, name or kiosk_id, building, b.events,
+                   b.accepted) for b, name, kiosk_id, building in rows]

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from ..db import hub_transaction
@@ -220,7 +220,10 @@ def sweep(now: datetime | None = None) -> int:
 
 
 def exceptions(status: str = "open", limit: int = 500) -> list[HubException]:
-    query = select(HubException).order_by(HubException.opened_at.desc()).limit(limit)
+    """Open ones first, newest first within each."""
+    query = (select(HubException)
+             .order_by(case((HubException.status == "open", 0), else_=1),
+                       HubException.opened_at.desc(), HubException.id.desc()).limit(limit))
     if status in ("open", "resolved"):
         query = query.where(HubException.status == status)
     return list(hub_db.session.scalars(query))

@@ -103,3 +103,12 @@ def ledger(limit: int = 100) -> list[HubStock]:
     return list(hub_db.session.scalars(
         select(HubStock).where(HubStock.kind.in_(("allocated", "transfer_in", "transfer_out")))
         .order_by(HubStock.id.desc()).limit(limit)))
+
+
+def pins() -> list[HubCredential]:
+    """The credentials that have a pin, oldest first: what the district can allocate."""
+    from ..extensions import hub_db
+
+    return list(hub_db.session.scalars(
+        select(HubCredential).where(HubCredential.has_pin.is_(True))
+        .order_by(HubCredential.released_on, HubCredential.id)))

@@ -1,25 +1,28 @@
-"""The district's pages: log in, the reconciliation dashboard, the exceptions queue,
-buildings and kiosks, stock, sync bundles, badge data, staff logins, exports."""
+"""The district's pages: log in, the reconciliation dashboard, the exceptions queue and the
+district's logins. Buildings and kiosks, stock, bundles and badge data, and the exports each
+have their own module."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from itertools import groupby
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
+
+from kiosk.views.htmx import render
 
 from ..auth import requires, start_session
-from ..errors import LoginRefused
-from ..services import reconcile
-from ..services.accounts import log_in
+from ..errors import InvalidInput, LoginRefused
+from ..models import utcnow
+from ..services import enrollment, reconcile
+from ..services.accounts import HUB_ROLES, all_users, create_user, log_in
+from ..services.exports import clock_text, needs_a_look
+from .common import refused
 
 bp = Blueprint("hub", __name__)
 
-
-def local(moment: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
-    if moment is None:
-        return "never"
-    return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime(fmt)
+FILTERS = {"open": "Open", "resolved": "Resolved", "all": "All"}
+ROLE_WORDS = {"district_admin": "district admin: everything, including logins",
+              "district_viewer": "district viewer: sees everything, changes nothing"}
 
 
 @bp.get("/login")
@@ -48,5 +51,70 @@ def logout():  # type: ignore[no-untyped-def]
 @requires("read")
 def dashboard():  # type: ignore[no-untyped-def]
     reconcile.sweep()
-    return render_template("hub/dashboard.html", rows=reconcile.dashboard(),
-                           open_counts=reconcile.open_counts())
+    rows = reconcile.dashboard()  # building by building, in name order
+    by_building = [list(pins) for _, pins in groupby(rows, key=lambda r: r.building_id)]
+    return render_template("hub/dashboard.html", by_building=by_building,
+                           open_counts=reconcile.open_counts(), kinds=reconcile.KINDS,
+                           kiosks=enrollment.kiosks(), needs_a_look=needs_a_look,
+                           clock_text=clock_text)
+
+
+# --- the exceptions queue ------------------------------------------------------------------
+
+
+def _status() -> str:
+    status = request.values.get("status", "open")
+    return status if status in FILTERS else "open"
+
+
+def _queue(**context):  # type: ignore[no-untyped-def]
+    status = _status()
+    return dict(items=reconcile.exceptions(status), showing=status, filters=FILTERS,
+                kinds=reconcile.KINDS, **context)
+
+
+@bp.get("/exceptions")
+@requires("read")
+def exceptions():  # type: ignore[no-untyped-def]
+    reconcile.sweep()
+    return render("hub/exceptions.html", "hub/partials/_exceptions.html", **_queue())
+
+
+@bp.post("/exceptions/<int:exception_id>/resolve")
+@requires("resolve")
+def resolve(exception_id: int):  # type: ignore[no-untyped-def]
+    try:
+        done = reconcile.resolve(exception_id, request.form.get("note", ""), g.user.name)
+    except InvalidInput as exc:
+        return refused("hub/exceptions.html", "hub/partials/_exceptions.html",
+                       "#exceptions-panel", exc, form=f"resolve-{exception_id}", **_queue())
+    return render("hub/exceptions.html", "hub/partials/_exceptions.html",
+                  **_queue(message=f"Exception {done.id} is resolved. It stays in the "
+                                   "history with your note."))
+
+
+# --- the district's logins -------------------------------------------------------------------
+
+
+def _logins(**context):  # type: ignore[no-untyped-def]
+    return dict(users=all_users(), roles=HUB_ROLES, role_words=ROLE_WORDS, now=utcnow(),
+                **context)
+
+
+@bp.get("/logins")
+@requires("users")
+def logins():  # type: ignore[no-untyped-def]
+    return render("hub/logins.html", "hub/partials/_logins.html", **_logins())
+
+
+@bp.post("/logins")
+@requires("users")
+def add_login():  # type: ignore[no-untyped-def]
+    f = request.form
+    try:
+        user = create_user(f.get("name", ""), f.get("pin", ""), f.get("role", ""))
+    except InvalidInput as exc:
+        return refused("hub/logins.html", "hub/partials/_logins.html", "#logins-panel", exc,
+                       form="add-login", **_logins())
+    return render("hub/logins.html", "hub/partials/_logins.html",
+                  **_logins(message=f"{user.name} can now log in to the hub."))
