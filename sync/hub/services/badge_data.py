@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import case, func, insert, select, update
 
+from kiosk.domain.payload import MalformedPayload, award_keys
 from kiosk.services import badge_documents
 from kiosk.services.cache_import import (
     CATALOGUE_COLUMNS,
@@ -88,7 +89,22 @@ def import_files(paths: Iterable[str | Path], credential: str | None = None,
             _roster(name, reader, report)
     if documents:
         _documents(documents, credential, issuer, report)
+    if report.added + report.changed > 1000:
+        _refresh_statistics()
     return report
+
+
+def _refresh_statistics() -> None:
+    """After a big import, let PostgreSQL's planner know the tables' new size at once (its
+    autovacuum would, later): a new kiosk's first pull reads the change log in order."""
+    from sqlalchemy import text
+
+    engine = hub_db.engine
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("ANALYZE hub_change"))
+            conn.execute(text("ANALYZE hub_award"))
+            conn.commit()
 
 
 def _catalogue(name: str, reader: csv.DictReader[str], report: HubImport) -> None:
@@ -152,8 +168,13 @@ def _award(row: dict[str, str | None], credentials: dict[str, HubCredential]) ->
     if cred is None:
         raise RowError(f"credential {row.get('credential')!r} is not in the catalogue")
     revoked = _bool(row, "revoked")
+    award_id = _text(row, "award_id", limit=512)
+    try:
+        award_keys(award_id)
+    except MalformedPayload as exc:
+        raise RowError(f"award_id {award_id[:80]!r}: {exc}") from None
     return {
-        "id": _text(row, "award_id", limit=512), "employee_id": _text(row, "employee_id", limit=64),
+        "id": award_id, "employee_id": _text(row, "employee_id", limit=64),
         "person_name": _text(row, "name", limit=200),
         "email": _text(row, "email", required=False, limit=320),
         "building": _text(row, "building", required=False, limit=200),
@@ -195,12 +216,24 @@ def _save_awards(batch: list[dict[str, Any]], credentials: dict[str, HubCredenti
 
 
 def award_change(r: dict[str, Any], credential: str) -> dict[str, Any]:
-    """What a kiosk is told about an award."""
+    """What a kiosk is told about an award, with the keys it is found under (worked out once
+    here, not by every kiosk: a first pull brings the whole district)."""
+    aliases = r["aliases"].split()
     return {"id": r["id"], "employee_id": r["employee_id"], "name": r["person_name"],
             "email": r["email"], "building": r["building"], "credential": credential,
             "issued_on": _iso(r["issued_on"]), "expires_on": _iso(r["expires_on"]),
             "revoked": r["revoked"], "revocation_reason": r["revocation_reason"],
-            "aliases": r["aliases"].split()}
+            "aliases": aliases, "keys": _keys(r["id"], aliases)}
+
+
+def _keys(award_id: str, aliases: list[str]) -> list[str]:
+    found: list[str] = []
+    for identifier in (award_id, *aliases):
+        try:
+            found += [k for k in award_keys(identifier) if k not in found]
+        except MalformedPayload:
+            continue
+    return found
 
 
 def _documents(files: list[tuple[str, bytes]], credential: str | None, issuer: str | None,

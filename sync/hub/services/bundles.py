@@ -40,8 +40,8 @@ class BundleReport:
 
     @property
     def summary(self) -> str:
-        text = (f"{self.events} events from {self.kiosk} at {self.building}: {self.accepted} "
-                f"new, {self.duplicates} the hub had already")
+        text = (f"{self.events} event{'' if self.events == 1 else 's'} from {self.kiosk} at "
+                f"{self.building}: {self.accepted} new, {self.duplicates} the hub had already")
         return text + (f", {len(self.rejected)} refused" if self.rejected else "")
 
 
