@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..db import hub_transaction
 from ..errors import EnrollRefused, InvalidInput, NotFound
@@ -114,6 +114,16 @@ def kiosk_for_token(token: str) -> Kiosk | None:
     if kiosk is None or kiosk.revoked_at is not None:
         return None
     return kiosk
+
+
+def seen(kiosk_id: str) -> None:
+    """The kiosk was heard from (it pulled, say), at most once a minute written down."""
+    now = utcnow()
+    with hub_transaction() as session:
+        session.execute(update(Kiosk).where(
+            Kiosk.id == kiosk_id,
+            (Kiosk.last_seen_at.is_(None)) | (Kiosk.last_seen_at < now - timedelta(minutes=1)),
+        ).values(last_seen_at=now))
 
 
 def revoke(kiosk_id: str, user_id: int | None) -> Kiosk:

@@ -98,6 +98,8 @@ def pull():  # type: ignore[no-untyped-def]
     if not 0 <= after <= MAX_CURSOR or limit < 1:
         raise ProtocolError("malformed", "after is 0 or more, limit 1 or more")
     page = changes.page(g.kiosk, after, limit)
+    if not page.more:
+        enrollment.seen(g.kiosk.id)  # a kiosk with nothing to push is not silent
     head = json.dumps({"protocol": PROTOCOL, "hub_time": time_text(utcnow()), "next": page.next,
                        "more": page.more, "data_as_of": time_text(page.data_as_of)
                        if page.data_as_of else None})
