@@ -303,19 +303,19 @@ print(json.dumps({"seconds": round(seconds, 2), "pulled": report.pulled, "error"
 """
 
 
-def first_pull(port: int, env: dict[str, str]) -> dict[str, Any]:
+def first_pull(port: int, env: dict[str, str], building_name: str) -> dict[str, Any]:
     from kiosk.sync.hub import create_hub_app
     from kiosk.sync.hub.services import enrollment
 
-    folder = OUT / "new-kiosk"
+    folder = OUT / building_name.lower().replace(" ", "-")
     shutil.rmtree(folder, ignore_errors=True)
     kenv = {**os.environ, "KIOSK_INSTANCE_PATH": str(folder)}
-    subprocess.run([*KIOSK, "init", "--building", "New Building", "--admin", "Ada",
+    subprocess.run([*KIOSK, "init", "--building", building_name, "--admin", "Ada Admin",
                     "--pin", "1234"], env=kenv, check=True, stdout=subprocess.DEVNULL)
     os.environ.update({k: v for k, v in env.items() if k.startswith("KIOSK_HUB_")})
     app = create_hub_app()
     with app.app_context():
-        building = enrollment.add_building("New Building")
+        building = enrollment.add_building(building_name)
         code = enrollment.new_code(building.id, None).code
     subprocess.run([*KIOSK, "enroll", "--hub", f"http://127.0.0.1:{port}", "--code", code],
                    env=kenv, check=True, stdout=subprocess.DEVNULL)
@@ -373,6 +373,8 @@ def main() -> int:
     port = free_port()
     hub = serve_hub(env, port, args.threads)
     try:
+        log(f"first pull of {args.awards:,} awards by a new kiosk")
+        pull = first_pull(port, env, "New Building")
         log(f"enrolling {args.kiosks} kiosks")
         os.environ.update({k: v for k, v in env.items() if k.startswith("KIOSK_HUB_")})
         from cryptography.hazmat.primitives.asymmetric import ed25519
@@ -411,8 +413,9 @@ def main() -> int:
             flat = push_all(port, kiosks, args.batch, None, health)
             flat["health"] = summary(health)
         stored = hub_counts(hub_app)
-        log(f"first pull of {args.awards:,} awards by a new kiosk")
-        pull = first_pull(port, env)
+        log("first pull again, by another new kiosk, after the pushes: with every building's "
+            "hand-outs too")
+        pull_after = first_pull(port, env, "Late Building")
     finally:
         hub.terminate()
         hub.wait(timeout=30)
@@ -439,6 +442,7 @@ def main() -> int:
         "stored": stored,
         "exactly_once": exactly_once,
         "first_pull": pull,
+        "first_pull_after_the_pushes": pull_after,
         "targets": TARGETS,
         "met": met,
         "pass": exactly_once and all(met.values()),

@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 # between tries, which a hand-out should not pay when the print worker holds the lock.
 _WRITER = threading.Lock()
 WRITER_WAIT_SECONDS = 15
+BULK = "kiosk.bulk"  # a connection's info flag: its bulk settings go back at check-in
+BULK_CACHE_KIB = 8 * 1024  # SQLite's page cache for a bulk write (default: about 2 MiB)
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -43,20 +45,38 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA wal_autocheckpoint=10000")
         cursor.close()
 
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection, record):  # type: ignore[no-untyped-def]
+        if record.info.pop(BULK, False):  # back to durable commits and the usual cache
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA cache_size=-2000")
+            cursor.close()
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        if conn.get_execution_options().get("kiosk_write"):
+        options = conn.get_execution_options()
+        if options.get("kiosk_bulk"):  # settings a transaction cannot change once begun
+            conn.info[BULK] = True
+            conn.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+            conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
+        if options.get("kiosk_write"):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             conn.exec_driver_sql("BEGIN")
 
 
 @contextmanager
-def write_transaction() -> Iterator[Session]:
+def write_transaction(bulk: bool = False) -> Iterator[Session]:
     """One service, one transaction: everything inside commits together or not at all.
 
     On SQLite the transaction starts with ``BEGIN IMMEDIATE``, so two hand-outs never read the
     same stock level or claim number; the unique constraints stay as the last line of defence.
+
+    ``bulk`` is for writing what can be fetched again (a page of the district's changes, whose
+    cursor commits with it): a bigger page cache, and a commit that does not wait for the disk.
+    A power cut may then lose that transaction whole, never half of it; the next pull brings it
+    again. Everything a person records at the kiosk commits durably (``synchronous=FULL``).
     """
     session = db.session()  # the request's real Session behind the scoped proxy
     if session.in_transaction():
@@ -64,7 +84,7 @@ def write_transaction() -> Iterator[Session]:
     if not _WRITER.acquire(timeout=WRITER_WAIT_SECONDS):
         raise KioskError("The kiosk is busy. Nothing was recorded; try again in a moment.")
     try:
-        session.connection(execution_options={"kiosk_write": True})
+        session.connection(execution_options={"kiosk_write": True, "kiosk_bulk": bulk})
         try:
             yield session
             session.commit()

@@ -212,7 +212,7 @@ def pull_all(client: HubClient, report: SyncReport) -> None:
             cursor_after = int(page.get("next", cursor))
             if page.get("more"):
                 upcoming = fetcher.submit(client.changes, cursor_after, MAX_PAGE)
-            with write_transaction() as session:
+            with write_transaction(bulk=len(changes) > 1000) as session:
                 district_changes.apply(session, changes)
                 lookups.set_setting(CURSOR, str(cursor_after))
                 if not page.get("more"):
@@ -224,6 +224,7 @@ def pull_all(client: HubClient, report: SyncReport) -> None:
             db.session.expunge_all()  # a big first pull keeps memory flat
             if not page.get("more"):
                 return
+
 
 
 def _note(key: str, value: str) -> None:

@@ -21,7 +21,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.sync.outbox import add_event
@@ -41,25 +41,28 @@ log = logging.getLogger(__name__)
 
 
 def apply(session: Session, changes: list[Any]) -> None:
-    awards: list[dict[str, Any]] = []
+    """Apply changes in the district's order; a run of changes of one bulk kind (awards,
+    hand-outs, voids) goes in a few statements."""
+    run_kind, run = "", []  # the current run of one bulk kind
     for change in changes:
         if not isinstance(change, dict) or not isinstance(change.get("data"), dict):
             log.warning("skipped a change that is not an object: %r", change)
             continue
-        kind, data = change.get("kind"), change["data"]
-        if kind == "award":
-            awards.append(data)
+        kind, data = str(change.get("kind")), change["data"]
+        if kind != run_kind and run:
+            _BULK[run_kind](session, run)
+            run_kind, run = "", []
+        if kind in _BULK:
+            run_kind = kind
+            run.append(data)
             continue
-        if awards:  # keep the district's order: awards before what follows them
-            _awards(session, awards)
-            awards = []
-        handler = _HANDLERS.get(str(kind))
+        handler = _HANDLERS.get(kind)
         if handler is None:
             log.info("skipped a change of a kind this kiosk does not know: %s", kind)
             continue
         handler(session, data)
-    if awards:
-        _awards(session, awards)
+    if run:
+        _BULK[run_kind](session, run)
 
 
 def _day(value: object) -> date | None:
@@ -78,7 +81,14 @@ def _when(value: object) -> datetime:
 
 
 def _text(data: dict[str, Any], name: str, limit: int) -> str:
-    return " ".join(str(data.get(name) or "").split())[:limit]
+    """A text the hub sent, on one line, at most ``limit`` characters (the hub's import
+    cleaned it already: this is the quick check, and the cleaning when needed)."""
+    value = data.get(name)
+    if not isinstance(value, str):
+        value = "" if value is None else str(value)
+    if value.isprintable() and "  " not in value and value == value.strip():
+        return value[:limit]
+    return " ".join(value.split())[:limit]
 
 
 _KEY = re.compile(r"[a-z]{2,8}:\S{1,590}")
@@ -88,9 +98,10 @@ def _given_keys(keys: object) -> list[str]:
     """The keys the hub worked out for an award, if they all look like keys."""
     if not isinstance(keys, list) or not keys or len(keys) > 20:
         return []
-    if all(isinstance(k, str) and _KEY.fullmatch(k) for k in keys):
-        return list(dict.fromkeys(keys))
-    return []
+    for k in keys:
+        if not isinstance(k, str) or not _KEY.fullmatch(k):
+            return []
+    return keys
 
 
 def _credential(session: Session, data: dict[str, Any]) -> None:
@@ -108,15 +119,25 @@ def _credential(session: Session, data: dict[str, Any]) -> None:
 
 
 def _awards(session: Session, rows: list[dict[str, Any]]) -> None:
-    """A batch of roster rows in a few statements (a first pull brings 200,000 of them)."""
-    credentials = dict(session.execute(select(Credential.name_key, Credential.id)).all())
-    people: dict[str, dict[str, Any]] = {}
-    awards: list[dict[str, Any]] = []
-    keys: list[dict[str, Any]] = []
-    now = utcnow()
+    """A batch of roster rows in a few statements: a first pull brings 200,000 of them.
+
+    Plain rows go straight to SQLite's executemany, in key order (its B-trees fill faster in
+    order); dates and times are written exactly as the columns' own types write them."""
+    by_name = dict(session.execute(select(Credential.name_key, Credential.id)).all())
+    credential_of: dict[str, int | None] = {}  # as the hub spells it -> id
+    conn = session.connection()
+    day = Award.__table__.c.issued_on.type.bind_processor(conn.dialect) or (lambda v: v)
+    stamp = (Award.__table__.c.updated_at.type.bind_processor(conn.dialect)
+             or (lambda v: v))(utcnow())
+    people: dict[str, tuple[str, str, str, str]] = {}
+    awards: list[tuple[str, str, int, Any, Any, int, str]] = []
+    keys: list[tuple[str, str]] = []
     for r in rows:
         employee, award_id = _text(r, "employee_id", 64), str(r.get("id") or "")[:512]
-        credential_id = credentials.get(lookups.name_key(str(r.get("credential") or "")))
+        spelled = str(r.get("credential") or "")
+        if spelled not in credential_of:
+            credential_of[spelled] = by_name.get(lookups.name_key(spelled))
+        credential_id = credential_of[spelled]
         if not employee or not award_id or credential_id is None:
             log.warning("skipped an award the kiosk cannot place: %s", award_id)
             continue
@@ -129,33 +150,21 @@ def _awards(session: Session, rows: list[dict[str, Any]]) -> None:
         except MalformedPayload:
             log.warning("skipped an award whose id is not a badge id: %s", award_id)
             continue
-        people[employee] = {"employee_id": employee, "name": _text(r, "name", 200),
-                            "email": _text(r, "email", 320), "building": _text(r, "building", 200)}
+        people[employee] = (employee, _text(r, "name", 200), _text(r, "email", 320),
+                            _text(r, "building", 200))
         revoked = bool(r.get("revoked"))
-        awards.append({"id": award_id, "employee_id": employee, "credential_id": credential_id,
-                       "issued_on": _day(r.get("issued_on")),
-                       "expires_on": _day(r.get("expires_on")), "revoked": revoked,
-                       "revocation_reason": _text(r, "revocation_reason", 1000) if revoked
-                       else "", "updated_at": now})
-        keys += [{"key": k, "award_id": award_id} for k in found]
+        awards.append((award_id, employee, credential_id, day(_day(r.get("issued_on"))),
+                       day(_day(r.get("expires_on"))), int(revoked),
+                       _text(r, "revocation_reason", 1000) if revoked else ""))
+        keys += [(k, award_id) for k in found]
     if not awards:
         return
-    # Plain rows straight to SQLite's executemany, in key order (its B-trees fill faster in
-    # order): this is the hot path of a first pull. Dates and times are written exactly as the
-    # columns' own types write them.
-    conn = session.connection()
-    day = Award.__table__.c.issued_on.type.bind_processor(conn.dialect) or (lambda v: v)
-    when = Award.__table__.c.updated_at.type.bind_processor(conn.dialect) or (lambda v: v)
-    conn.exec_driver_sql(_PERSON_UPSERT, sorted(
-        (p["employee_id"], p["name"], p["email"], p["building"]) for p in people.values()))
+    conn.exec_driver_sql(_PERSON_UPSERT, sorted(people.values()))
     ids = dict(session.execute(select(Person.employee_id, Person.id)
                                .where(Person.employee_id.in_(list(people)))).all())
-    stamp = when(now)
     conn.exec_driver_sql(_AWARD_UPSERT, sorted(
-        (a["id"], ids[a["employee_id"]], a["credential_id"], day(a["issued_on"]),
-         day(a["expires_on"]), int(a["revoked"]), a["revocation_reason"], stamp)
-        for a in awards))
-    conn.exec_driver_sql(_KEY_INSERT, sorted((k["key"], k["award_id"]) for k in keys))
+        (a[0], ids[a[1]], *a[2:], stamp) for a in awards))
+    conn.exec_driver_sql(_KEY_INSERT, sorted(keys))
 
 
 _PERSON_UPSERT = (
@@ -214,25 +223,40 @@ def _stock(session: Session, data: dict[str, Any]) -> None:
                                          "kind": kind})
 
 
-def _hand_out(session: Session, data: dict[str, Any]) -> None:
-    dist_id = str(data.get("distribution_id") or "")[:36]
-    cred = session.scalar(select(Credential).where(
-        Credential.name_key == lookups.name_key(str(data.get("credential") or ""))))
-    if not dist_id or cred is None or session.get(RemoteHandOut, dist_id) is not None:
-        return
-    session.add(RemoteHandOut(
-        distribution_id=dist_id, building=_text(data, "building", 200),
-        employee_id=_text(data, "employee_id", 64), credential_id=cred.id,
-        award_id=str(data.get("award_id") or "")[:512], receipt=_text(data, "receipt", 20),
-        staff=_text(data, "staff", 120), handed_out_at=_when(data.get("handed_out_at"))))
+def _hand_outs(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Pins handed out at other buildings; one already known is left as it is."""
+    credentials = dict(session.execute(select(Credential.name_key, Credential.id)).all())
+    conn = session.connection()
+    when = RemoteHandOut.__table__.c.handed_out_at.type.bind_processor(conn.dialect) \
+        or (lambda v: v)
+    values = []
+    for data in rows:
+        dist_id = str(data.get("distribution_id") or "")[:36]
+        credential_id = credentials.get(lookups.name_key(str(data.get("credential") or "")))
+        if not dist_id or credential_id is None:
+            log.warning("skipped a hand-out the kiosk cannot place: %s", dist_id)
+            continue
+        values.append((dist_id, _text(data, "building", 200), _text(data, "employee_id", 64),
+                       credential_id, str(data.get("award_id") or "")[:512],
+                       _text(data, "receipt", 20), _text(data, "staff", 120),
+                       when(_when(data.get("handed_out_at")))))
+    conn.exec_driver_sql(_HAND_OUT_INSERT, sorted(values))
 
 
-def _hand_out_voided(session: Session, data: dict[str, Any]) -> None:
-    session.execute(update(RemoteHandOut)
-                    .where(RemoteHandOut.distribution_id ==
-                           str(data.get("distribution_id") or "")[:36])
-                    .values(voided_at=_when(data.get("voided_at"))))
+def _voids(session: Session, rows: list[dict[str, Any]]) -> None:
+    conn = session.connection()
+    when = RemoteHandOut.__table__.c.voided_at.type.bind_processor(conn.dialect) \
+        or (lambda v: v)
+    conn.exec_driver_sql(_VOID_UPDATE, [
+        (when(_when(data.get("voided_at"))), str(data.get("distribution_id") or "")[:36])
+        for data in rows])
 
 
-_HANDLERS = {"credential": _credential, "document": _document, "stock": _stock,
-             "hand_out": _hand_out, "hand_out_voided": _hand_out_voided}
+_HAND_OUT_INSERT = (
+    "INSERT INTO remote_hand_out (distribution_id, building, employee_id, credential_id, "
+    "award_id, receipt, staff, handed_out_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (distribution_id) DO NOTHING")
+_VOID_UPDATE = "UPDATE remote_hand_out SET voided_at = ? WHERE distribution_id = ?"
+
+_HANDLERS = {"credential": _credential, "document": _document, "stock": _stock}
+_BULK = {"award": _awards, "hand_out": _hand_outs, "hand_out_voided": _voids}

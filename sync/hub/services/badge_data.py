@@ -227,12 +227,18 @@ def award_change(r: dict[str, Any], credential: str) -> dict[str, Any]:
 
 
 def _keys(award_id: str, aliases: list[str]) -> list[str]:
+    """The keys a kiosk finds the award under. A link on a platform the kiosk knows (Badgr,
+    Credly) is found by its platform key, which every spelling of the link gives; its plain
+    ``url:`` key would only add a third row per award to every kiosk's cache."""
     found: list[str] = []
     for identifier in (award_id, *aliases):
         try:
-            found += [k for k in award_keys(identifier) if k not in found]
+            keys = award_keys(identifier)
         except MalformedPayload:
             continue
+        if any(not k.startswith("url:") for k in keys):
+            keys = tuple(k for k in keys if not k.startswith("url:"))
+        found += [k for k in keys if k not in found]
     return found
 
 
