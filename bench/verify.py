@@ -154,7 +154,7 @@ def measure(cases: dict[str, dict[str, Any]], facts: Any, rounds: int) -> dict[s
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--proofs", type=int, default=400, help="distinct proofs per format")
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args()
     load_before = os.getloadavg()
     corpus = c.make_corpus()

@@ -6,10 +6,10 @@ value or raises :class:`MalformedProof` with words a person can act on.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, date, datetime
 
-from kiosk.domain.facts import Recipient
+from kiosk.domain.facts import EMAIL_TYPES, Recipient
 from kiosk.domain.proof_errors import MalformedProof
 
 MAX_ID_CHARS = 512
@@ -19,9 +19,11 @@ def node_id(value: object, what: str, required: bool = True) -> str:
     """The id of a JSON-LD node given as an IRI string or an object with ``id``."""
     if isinstance(value, dict):
         value = value.get("id")
-    if isinstance(value, str) and value.strip() and len(value) <= MAX_ID_CHARS:
-        return value.strip()
-    if value is None and not required:
+    if isinstance(value, str) and len(value) <= MAX_ID_CHARS:
+        value = value.strip()
+        if value:
+            return value
+    elif value is None and not required:
         return ""
     raise MalformedProof(f"The badge has no usable {what}.")
 
@@ -31,6 +33,8 @@ def node_name(value: object) -> str:
     if isinstance(value, dict):
         name = value.get("name")
         if isinstance(name, str):
+            if name.isprintable() and "  " not in name and name == name.strip():
+                return name[:300]  # the usual name, already tidy: no need to split it
             return " ".join(name.split())[:300]
     return ""
 
@@ -54,6 +58,17 @@ def types_of(value: object) -> set[str]:
     return set()
 
 
+def has_type(value: object, names: Collection[str]) -> bool:
+    """Whether a JSON-LD ``type`` (one name or a list of them) is one of ``names``."""
+    if isinstance(value, str):
+        return value in names
+    if isinstance(value, list):
+        for name in value:
+            if isinstance(name, str) and name in names:
+                return True
+    return False
+
+
 def when(value: object, what: str) -> datetime | None:
     """An ISO 8601 date or date-time as an aware datetime (UTC when no zone is given)."""
     if value is None:
@@ -71,11 +86,9 @@ def when(value: object, what: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def epoch(value: object, what: str) -> datetime | None:
+def epoch(value: object, what: str) -> datetime:
     """A JWT NumericDate claim (seconds since 1970) as an aware datetime."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise MalformedProof(f"The token's {what} is not a time.")
     try:
         return datetime.fromtimestamp(value, UTC)
@@ -108,29 +121,31 @@ def ob2_recipient(value: object) -> Recipient:
 def ob3_recipient(subject: Mapping[str, object]) -> Recipient | None:
     """The recipient of an OB 3.0 credential: an email ``identifier`` if there is one, else
     the first identifier, else a ``mailto:`` subject id. None when it names nobody we know."""
-    found: list[Recipient] = []
     identifiers = subject.get("identifier")
-    if isinstance(identifiers, dict):
-        identifiers = [identifiers]
-    if isinstance(identifiers, list):
-        for item in identifiers:
-            if not isinstance(item, dict):
-                continue
-            identity = item.get("identityHash")
-            if not isinstance(identity, str) or not identity.strip():
-                continue
-            salt = item.get("salt")
-            kind = item.get("identityType")
-            found.append(Recipient(
-                identity=identity.strip(),
-                hashed=_hashed(item.get("hashed")),
-                salt=salt if isinstance(salt, str) else None,
-                type=kind if isinstance(kind, str) else "",
-            ))
-    for recipient in found:
-        if recipient.is_email:
-            return recipient
+    first: tuple[Mapping[str, object], str] | None = None
+    for item in identifiers if isinstance(identifiers, list) else (identifiers,):
+        if not isinstance(item, dict):
+            continue
+        identity = item.get("identityHash")
+        if not isinstance(identity, str) or not identity.strip():
+            continue
+        kind = item.get("identityType")
+        if isinstance(kind, str) and kind.lower() in EMAIL_TYPES:
+            return _identifier(item, identity)
+        if first is None:
+            first = (item, identity)
     subject_id = subject.get("id")
     if isinstance(subject_id, str) and subject_id.lower().startswith("mailto:"):
         return Recipient(identity=subject_id[7:], hashed=False, type="emailAddress")
-    return found[0] if found else None
+    return _identifier(*first) if first else None
+
+
+def _identifier(item: Mapping[str, object], identity: str) -> Recipient:
+    """An OB 3.0 IdentityObject, its ``identityHash`` known to be usable text."""
+    salt, kind = item.get("salt"), item.get("identityType")
+    return Recipient(  # identity, hashed, salt, type: by position, as keywords cost more
+        identity.strip(),
+        _hashed(item.get("hashed")),
+        salt if isinstance(salt, str) else None,
+        kind if isinstance(kind, str) else "",
+    )

@@ -7,28 +7,34 @@ that is what defeats ``alg: none`` and HS256 made with a public key as the HMAC 
 
 from __future__ import annotations
 
-import binascii
-import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
+import orjson
+import pybase64
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from kiosk.domain.keys import PublicKey, alg_matches_key
+from kiosk.domain.keys import PublicKey
 from kiosk.domain.proof_errors import BadSignature, MalformedProof
 
 MAX_TOKEN_CHARS = 16 * 1024
 DEFAULT_ALGS: tuple[str, ...] = ("RS256", "ES256", "EdDSA")
 _B64URL_PART = re.compile(r"[A-Za-z0-9_-]+")
-_COMPACT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+_PADDING = ("", "", "==", "=")  # by the part's length modulo 4 (1 is impossible)
+_NOT_B64URL = "JWS parts must be unpadded base64url"
+_PKCS1V15 = padding.PKCS1v15()  # immutable descriptions of the algorithms, made once
+_SHA256 = hashes.SHA256()
+_ECDSA_SHA256 = ec.ECDSA(_SHA256)
 
 
-@dataclass(frozen=True)
-class CompactJws:
+class CompactJws(NamedTuple):
+    """A decoded compact JWS; its signature not yet checked. (A plain tuple: one is built on
+    every scan, and it costs half of a frozen dataclass.)"""
+
     header: dict[str, object]
     payload: dict[str, object]
     signing_input: bytes
@@ -57,19 +63,25 @@ def looks_like_compact_jws(text: str) -> bool:
 
 
 def _b64(part: str) -> bytes:
-    """Decode a part that already matched ``_B64URL_PART``."""
-    if len(part) % 4 == 1:
-        raise MalformedProof("not base64url")
-    padded = part.replace("-", "+").replace("_", "/") + "=" * (-len(part) % 4)
-    return binascii.a2b_base64(padded)  # the fastest of the stdlib's ways; input is checked
+    """Decode one unpadded base64url part; anything outside that alphabet is refused.
+
+    ``b64decode`` with ``altchars`` also takes "+" and "/", and padding when it is right, so
+    those are refused first; it checks every other character (``validate``) as it decodes.
+    pybase64, not binascii: a 2 KB token decodes in a fifth of the time.
+    """
+    if len(part) % 4 == 1 or "+" in part or "/" in part or "=" in part:
+        raise MalformedProof(_NOT_B64URL)
+    try:  # altchars b"-_", validate=True: passed by position, as keywords cost more here
+        return pybase64.b64decode(part + _PADDING[len(part) % 4], b"-_", True)
+    except ValueError:  # binascii.Error, or a character beyond ASCII
+        raise MalformedProof(_NOT_B64URL) from None
 
 
 def _json_object(part: str, what: str) -> dict[str, object]:
-    raw = _b64(part)
     try:
-        value = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise MalformedProof(f"JWS {what} is not JSON") from exc
+        value = orjson.loads(_b64(part))
+    except orjson.JSONDecodeError:  # also NaN, lone surrogates, nesting deeper than 1024
+        raise MalformedProof(f"JWS {what} is not JSON") from None
     if not isinstance(value, dict):
         raise MalformedProof(f"JWS {what} is not a JSON object")
     return value
@@ -82,43 +94,42 @@ def decode_compact(token: str) -> CompactJws:
     token = token.strip()
     if len(token) > MAX_TOKEN_CHARS:
         raise MalformedProof("JWS too long")
-    if not _COMPACT.fullmatch(token):
-        if token.count(".") != 2 or "" in token.split("."):
-            raise MalformedProof("JWS must have three non-empty parts")
-        raise MalformedProof("JWS parts must be unpadded base64url")
-    parts = token.split(".")
-    header = _json_object(parts[0], "header")
-    payload = _json_object(parts[1], "payload")
-    signature = _b64(parts[2])
+    # partition finds a dot with memchr; split and count step through 2 KB char by char
+    signed, _, signature_part = token.rpartition(".")
+    head, _, body = signed.partition(".")
+    if not head or not body or not signature_part or "." in body:
+        raise MalformedProof("JWS must have three non-empty parts")
+    header = _json_object(head, "header")
+    payload = _json_object(body, "payload")
+    signature = _b64(signature_part)
     if not isinstance(header.get("alg"), str):
         raise MalformedProof("JWS header has no alg")
     if "crit" in header:
         raise MalformedProof("JWS critical header extensions are not supported")
     if header.get("b64", True) is not True:
         raise MalformedProof("unencoded JWS payloads are not supported")
-    return CompactJws(
-        header=header,
-        payload=payload,
-        signing_input=f"{parts[0]}.{parts[1]}".encode("ascii"),
-        signature=signature,
-    )
+    return CompactJws(header, payload, signed.encode("ascii"), signature)
 
 
 def verify_compact(jws: CompactJws, key: PublicKey, allowed: Iterable[str] = DEFAULT_ALGS) -> None:
-    """Check the signature of ``jws`` with ``key``. Raises :class:`BadSignature` otherwise."""
+    """Check the signature of ``jws`` with ``key``. Raises :class:`BadSignature` otherwise.
+
+    Each alg is tried only with its own type of key (and ES256 only on P-256).
+    """
     alg = jws.alg
-    if alg not in tuple(allowed) or not alg_matches_key(alg, key):
+    if alg not in tuple(allowed):
         raise BadSignature(f"alg {alg!r} is not accepted with this key")
     try:
         if alg == "RS256" and isinstance(key, rsa.RSAPublicKey):
-            key.verify(jws.signature, jws.signing_input, padding.PKCS1v15(), hashes.SHA256())
+            key.verify(jws.signature, jws.signing_input, _PKCS1V15, _SHA256)
             return
-        if alg == "ES256" and isinstance(key, ec.EllipticCurvePublicKey):
+        if (alg == "ES256" and isinstance(key, ec.EllipticCurvePublicKey)
+                and isinstance(key.curve, ec.SECP256R1)):
             if len(jws.signature) != 64:
                 raise BadSignature("ES256 signature must be 64 bytes")
             r = int.from_bytes(jws.signature[:32], "big")
             s = int.from_bytes(jws.signature[32:], "big")
-            key.verify(encode_dss_signature(r, s), jws.signing_input, ec.ECDSA(hashes.SHA256()))
+            key.verify(encode_dss_signature(r, s), jws.signing_input, _ECDSA_SHA256)
             return
         if alg in ("EdDSA", "Ed25519") and isinstance(key, ed25519.Ed25519PublicKey):
             key.verify(jws.signature, jws.signing_input)

@@ -159,14 +159,3 @@ def key_from_did_key(did: str) -> PublicKey:
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         raise MalformedProof("bad did:key") from exc
     raise MalformedProof("did:key type refused")
-
-
-def alg_matches_key(alg: str, key: PublicKey) -> bool:
-    """Whether a JWS ``alg`` may be used with this key (no cross-type confusion)."""
-    if alg == "RS256":
-        return isinstance(key, rsa.RSAPublicKey)
-    if alg == "ES256":
-        return isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1)
-    if alg in ("EdDSA", "Ed25519"):
-        return isinstance(key, ed25519.Ed25519PublicKey)
-    return False

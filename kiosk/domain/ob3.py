@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from kiosk.domain.claims import (
     epoch,
     first_object,
+    has_type,
     node_id,
     node_name,
     ob3_recipient,
@@ -26,7 +27,7 @@ from kiosk.domain.claims import (
     when,
 )
 from kiosk.domain.data_integrity import signed_content, verify_data_integrity
-from kiosk.domain.facts import CachedFacts, IssuerFacts, KeyFacts, SignedClaims
+from kiosk.domain.facts import CachedFacts, Claimed, IssuerFacts, KeyFacts, SignedClaims
 from kiosk.domain.jws import CompactJws, verify_compact
 from kiosk.domain.keys import PublicKey, key_from_did_key, key_from_jwk
 from kiosk.domain.proof_errors import BadSignature, MalformedProof, UntrustedIssuer
@@ -34,10 +35,12 @@ from kiosk.domain.revocation import ob3_revoked, status_bit, status_index
 
 CREDENTIAL_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
 _STATUS_LIST_TYPES = {"BitstringStatusListEntry", "StatusList2021Entry"}
+_REVOCATION_LIST_TYPES = {"1EdTechRevocationList"}
+_LAST_SECOND = 253_402_300_799  # 9999-12-31T23:59:59Z: every whole second up to it is a date
 
 
 def is_ob3_credential(doc: Mapping[str, object]) -> bool:
-    return "VerifiableCredential" in types_of(doc.get("type")) or "credentialSubject" in doc
+    return "credentialSubject" in doc or "VerifiableCredential" in types_of(doc.get("type"))
 
 
 def vc_of(payload: Mapping[str, object]) -> Mapping[str, object] | None:
@@ -56,16 +59,15 @@ def verify_vc_jwt(jws: CompactJws, facts: CachedFacts, now: datetime) -> SignedC
     legacy = credential is not payload
     if legacy:
         credential = _from_registered_claims(credential, payload)
-    claims = read_credential(credential, facts)
-    valid_from, valid_until = _agree(payload, claims, legacy)
-    issuer = _trusted_issuer(claims.issuer_id, facts)
-    keys = _jwt_keys(jws, issuer, facts)
-    for key_id, key in keys:
+    claimed = read_credential(credential, facts)
+    valid_from, valid_until = _agree(payload, claimed, legacy)
+    issuer = _trusted_issuer(claimed.issuer_id, facts)
+    for key_id, key in _jwt_keys(jws, issuer, facts):
         try:
             verify_compact(jws, key)
         except BadSignature:
             continue
-        return _finish(claims, issuer, key_id, credential, facts, valid_from, valid_until)
+        return _finish(claimed, issuer, key_id, credential, facts, valid_from, valid_until)
     raise BadSignature("The signature does not match the issuer's key.")
 
 
@@ -95,62 +97,69 @@ def verify_ob3_data_integrity(doc: Mapping[str, object], facts: CachedFacts,
 
     proof = verify_data_integrity(doc, resolve)
     signed = signed_content(doc)  # the facts as signed, however the JSON spelled them
-    claims = read_credential(signed, facts)
-    if claims.issuer_id != issuer.id:
+    claimed = read_credential(signed, facts)
+    if claimed.issuer_id != issuer.id:
         raise BadSignature("The credential's issuer is not the one that signed it.")
-    return _finish(claims, issuer, proof.verification_method, signed, facts, claims.valid_from,
-                   claims.valid_until)
+    return _finish(claimed, issuer, proof.verification_method, signed, facts,
+                   claimed.valid_from, claimed.valid_until)
 
 
-def read_credential(credential: Mapping[str, object], facts: CachedFacts) -> SignedClaims:
+def read_credential(credential: Mapping[str, object], facts: CachedFacts) -> Claimed:
     """What an OB 3.0 credential says, before any signature check."""
-    if not CREDENTIAL_TYPES & types_of(credential.get("type")):
+    if not has_type(credential.get("type"), CREDENTIAL_TYPES):
         raise MalformedProof("The credential is not an Open Badges 3.0 credential.")
     subject = first_object(credential.get("credentialSubject"))
     if subject is None:
         raise MalformedProof("The credential does not say who it was awarded to.")
+    issuer = credential.get("issuer")
     achievement = subject.get("achievement")
     achievement_id = node_id(achievement, "achievement", required=False)
-    cached = facts.badge_class(achievement_id) if achievement_id else None
-    issuer = credential.get("issuer")
-    return SignedClaims(
-        award_id=node_id(credential.get("id"), "credential id"),
-        issuer_id=node_id(issuer, "issuer"),
-        issuer_name=node_name(issuer),
-        recipient=ob3_recipient(subject),
-        valid_from=when(credential.get("validFrom", credential.get("issuanceDate")),
-                        "valid-from date"),
-        valid_until=when(credential.get("validUntil", credential.get("expirationDate")),
-                         "valid-until date"),
-        badge_class=achievement_id,
-        badge_name=node_name(achievement) or (cached.name if cached else ""),
-        extra_ids=(subject_id,) if isinstance(subject_id := subject.get("id"), str) else (),
+    subject_id = subject.get("id")
+    return Claimed(  # in field order (keywords cost twice as much on every scan)
+        node_id(credential.get("id"), "credential id"),
+        node_id(issuer, "issuer"),
+        node_name(issuer),
+        ob3_recipient(subject),
+        when(credential.get("validFrom", credential.get("issuanceDate")), "valid-from date"),
+        when(credential.get("validUntil", credential.get("expirationDate")), "valid-until date"),
+        achievement_id,
+        node_name(achievement) or _cached_name(achievement_id, facts),
+        (subject_id,) if isinstance(subject_id, str) else (),
     )
 
 
-def _agree(payload: Mapping[str, object], claims: SignedClaims,
+def _cached_name(achievement_id: str, facts: CachedFacts) -> str:
+    """The cached Achievement's name, for a credential that names none."""
+    cached = facts.badge_class(achievement_id) if achievement_id else None
+    return cached.name if cached else ""
+
+
+def _agree(payload: Mapping[str, object], claimed: Claimed,
            legacy: bool) -> tuple[datetime | None, datetime | None]:
     """Check the JWT's registered claims against the credential they wrap; the validity
     dates that follow from both."""
-    iss = payload.get("iss")
-    if not isinstance(iss, str) or iss != claims.issuer_id:
+    if payload.get("iss") != claimed.issuer_id:  # an id is text: no iss, or not text, differs
         raise BadSignature("The token's issuer (iss) does not match the credential's issuer.")
     jti = payload.get("jti")
-    if jti is not None and jti != claims.award_id:
+    if jti is not None and jti != claimed.award_id:
         raise BadSignature("The token's id (jti) does not match the credential's id.")
     sub = payload.get("sub")
-    subject_id = claims.extra_ids[0] if claims.extra_ids else None
-    if sub is not None and sub != subject_id:
+    if sub is not None and sub != (claimed.extra_ids[0] if claimed.extra_ids else None):
         raise BadSignature("The token's subject (sub) does not match the credential's subject.")
-    valid_from = _same_time(epoch(payload.get("nbf"), "nbf"), claims.valid_from, "nbf", legacy)
-    valid_until = _same_time(epoch(payload.get("exp"), "exp"), claims.valid_until, "exp", legacy)
+    valid_from = _same_time(payload.get("nbf"), claimed.valid_from, "nbf", legacy)
+    valid_until = _same_time(payload.get("exp"), claimed.valid_until, "exp", legacy)
     return valid_from, valid_until
 
 
-def _same_time(claim: datetime | None, stated: datetime | None, name: str,
+def _same_time(value: object, stated: datetime | None, name: str,
                legacy: bool) -> datetime | None:
-    if claim is None:
+    """The date that the token's NumericDate claim ``name`` and the credential agree on."""
+    if value is None:
         return stated
+    if (stated is not None and type(value) is int and 0 <= value <= _LAST_SECOND
+            and value == int(stated.timestamp())):
+        return stated  # the usual token: whole seconds that agree, no datetime needed
+    claim = epoch(value, name)
     if stated is None:
         # VCDM 1.1 lets a JWT carry the dates only as nbf/exp; the native form must state both.
         if legacy:
@@ -209,33 +218,31 @@ def _raw(key: PublicKey) -> bytes:
                             serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-def _finish(claims: SignedClaims, issuer: IssuerFacts, key_id: str,
+def _finish(claimed: Claimed, issuer: IssuerFacts, key_id: str,
             credential: Mapping[str, object], facts: CachedFacts,
             valid_from: datetime | None, valid_until: datetime | None) -> SignedClaims:
-    return SignedClaims(  # built directly: dataclasses.replace costs as much as the rest
-        award_id=claims.award_id, issuer_id=claims.issuer_id,
-        issuer_name=issuer.name or claims.issuer_name, signed_by=key_id,
-        recipient=claims.recipient, valid_from=valid_from, valid_until=valid_until,
-        revoked=revocation(credential, claims.award_id, facts), badge_class=claims.badge_class,
-        badge_name=claims.badge_name, extra_ids=claims.extra_ids)
+    return SignedClaims(  # in field order: eleven keywords cost more than a status bit
+        claimed.award_id, claimed.issuer_id, issuer.name or claimed.issuer_name, key_id,
+        claimed.recipient, valid_from, valid_until,
+        revocation(credential, claimed.award_id, facts),
+        claimed.badge_class, claimed.badge_name, claimed.extra_ids)
 
 
 def revocation(credential: Mapping[str, object], award_id: str,
                facts: CachedFacts) -> str | None:
     """The revocation reason from the cached list the credential points to, else None."""
     statuses = credential.get("credentialStatus")
-    entries = statuses if isinstance(statuses, list) else [statuses]
-    for entry in entries:
+    for entry in statuses if isinstance(statuses, list) else (statuses,):
         if not isinstance(entry, dict):
             continue
-        kinds = types_of(entry.get("type"))
-        if "1EdTechRevocationList" in kinds:
+        kinds = entry.get("type")
+        if has_type(kinds, _REVOCATION_LIST_TYPES):
             list_id = node_id(entry.get("id"), "revocation list", required=False)
             listed = facts.revocation_list(list_id) if list_id else None
             reason = ob3_revoked(listed, award_id) if listed is not None else None
             if reason is not None:
                 return reason
-        elif kinds & _STATUS_LIST_TYPES:
+        elif has_type(kinds, _STATUS_LIST_TYPES):
             purpose = entry.get("statusPurpose", "revocation")
             if purpose not in ("revocation", "suspension"):
                 continue

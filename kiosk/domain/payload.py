@@ -25,6 +25,7 @@ _UUID_RE = re.compile(rf"^{_UUID}$")
 _URN_UUID_RE = re.compile(rf"^urn:uuid:({_UUID})$", re.IGNORECASE)
 _BARE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:._~/#@+=-]{0,511}$")
 _HOST_RE = re.compile(r"^[a-z0-9.-]+(:[0-9]{1,5})?$")
+_ASCII_JUNK = "".join(map(chr, range(0x21))) + "\x7f"  # what _is_junk says of ASCII
 _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 # Link schemes that are never a badge id (a bare id such as ``urn:uuid:...`` may have a colon).
 _NOT_BADGE_SCHEMES = {"javascript", "vbscript", "data", "file", "blob", "about"}
@@ -76,13 +77,15 @@ def clean(raw: str | bytes, limit: int = MAX_PAYLOAD_BYTES) -> str:
     text = _strip_controls(raw)
     if not text:
         raise MalformedPayload("The scan was empty.")
-    if len(text.encode("utf-8")) > limit:
+    if (len(text) if text.isascii() else len(text.encode("utf-8"))) > limit:
         raise MalformedPayload(
             f"The scan is longer than {limit // 1024} KB, so it is not a proof of badge.")
     return text
 
 
 def _strip_controls(text: str) -> str:
+    if text.isascii():  # the usual case, done in C: junk is the controls, space and DEL
+        return text.strip(_ASCII_JUNK)
     start, end = 0, len(text)
     while start < end and _is_junk(text[start]):
         start += 1

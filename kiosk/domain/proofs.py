@@ -23,8 +23,8 @@ from kiosk.domain.proof_errors import MalformedProof, ProofError
 from kiosk.domain.slips import looks_like_slip, read_slip
 
 CARRIERS = ("baked-png", "baked-svg")
-_URN_UUID = re.compile(r"urn:uuid:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}"
-                       r"-[0-9a-fA-F]{12}", re.IGNORECASE)
+_URN_UUID = re.compile(r"(?i:urn:uuid:)[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}"
+                       r"-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")  # re.IGNORECASE on all: 2x slower
 MAX_IMAGE_TEXT_BYTES = 256 * 1024  # the text a badge image carries (a JSON credential)
 
 FORMAT_NAMES = {  # as they read after "Checked ..."
@@ -72,12 +72,7 @@ def read_image(data: bytes, facts: CachedFacts, now: datetime) -> Proof:
 
 
 def _read_text(text: str, facts: CachedFacts, now: datetime, baked: bool) -> Proof:
-    if looks_like_slip(text):
-        slip = read_slip(text, facts.district_keys())
-        claims = SignedClaims(award_id=slip.award_id, issuer_id="the district",
-                              signed_by=slip.kid)
-        return Proof("district-slip", text.strip(), _keys(slip.award_id), signed=claims)
-    if text.startswith("ey") and text.count(".") == 2:
+    if text.startswith("ey") and _two_dots(text):  # a slip starts "PKS1:", never "ey"
         try:
             jws = decode_compact(text)
         except MalformedProof as exc:
@@ -87,6 +82,11 @@ def _read_text(text: str, facts: CachedFacts, now: datetime, baked: bool) -> Pro
             return Proof("ob3-vc-jwt", text, _keys(claims.award_id), signed=claims)
         claims = verify_ob2_jws(jws, facts, now)
         return Proof("ob2-jws", text, _keys(claims.award_id), signed=claims)
+    if looks_like_slip(text):
+        slip = read_slip(text, facts.district_keys())
+        claims = SignedClaims(award_id=slip.award_id, issuer_id="the district",
+                              signed_by=slip.kid)
+        return Proof("district-slip", text.strip(), _keys(slip.award_id), signed=claims)
     if text.startswith("{"):
         return _read_json(text, facts, now, baked)
     return parse_payload(text)
@@ -108,6 +108,13 @@ def _read_json(text: str, facts: CachedFacts, now: datetime, baked: bool) -> Pro
         # A hosted assertion baked into an image: the cached award is the authority.
         return parse_payload(node_id(doc.get("id"), "assertion id"))
     raise MalformedPayload("The badge data is not an Open Badges credential.")
+
+
+def _two_dots(text: str) -> bool:
+    """``text.count(".") == 2``, without stepping through a 2 KB token one character at a
+    time (``find`` uses ``memchr``)."""
+    second = text.find(".", text.find(".") + 1)
+    return second != -1 and text.find(".", second + 1) == -1
 
 
 def _keys(award_id: str) -> tuple[str, ...]:

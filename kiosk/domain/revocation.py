@@ -125,10 +125,8 @@ def bitstring_status(encoded_list: str, index: int) -> bool:
 
 def status_index(value: object) -> int:
     """``statusListIndex`` as found in a credential (the spec writes it as a string)."""
-    if isinstance(value, bool):
-        raise MalformedProof("statusListIndex is not an integer")
-    if isinstance(value, int):
-        return value
     if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 12:
         return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
     raise MalformedProof("statusListIndex is not an integer")

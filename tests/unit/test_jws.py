@@ -211,6 +211,77 @@ def test_malformed_tokens(token: str) -> None:
     assert caught.value.reason is Reason.MALFORMED
 
 
+def _raw_token(payload: bytes) -> str:
+    return f"{b64url_json({'alg': 'EdDSA'})}.{b64url(payload)}.{b64url(b'sig')}"
+
+
+@pytest.mark.parametrize("payload", [
+    b'{"nbf": NaN}', b'{"nbf": Infinity}', b'{"nbf": -Infinity}', b'{"nbf": 1e400}',
+    b'{"name": "\\ud800"}',  # a lone surrogate
+    b'\xef\xbb\xbf{"name": "a"}',  # a byte order mark
+    b'{"name": "a"} x', b'{"name": "tab\tinside"}', b"{'name': 'a'}",
+    b"[" * 1025 + b"]" * 1025,
+])
+def test_json_that_is_not_strict_json_is_malformed(payload: bytes) -> None:
+    with pytest.raises(MalformedProof) as caught:
+        decode_compact(_raw_token(payload))
+    assert caught.value.reason is Reason.MALFORMED
+
+
+def test_nesting_up_to_the_json_limit_is_read() -> None:
+    value = decode_compact(_raw_token(b'{"a":' + b"[" * 1000 + b"]" * 1000 + b"}")).payload["a"]
+    depth = 0
+    while isinstance(value, list) and value:
+        value, depth = value[0], depth + 1
+    assert depth == 999
+
+
+def test_integers_beyond_64_bits_are_never_read_as_whole_numbers_exactly() -> None:
+    # orjson reads them as floats: a time or list index made of one is refused later on
+    payload = decode_compact(_raw_token(b'{"big": 18446744073709551616, "max": '
+                                        b'18446744073709551615}')).payload
+    assert isinstance(payload["big"], float)
+    assert payload["max"] == 2**64 - 1
+
+
+@pytest.mark.parametrize("where", [0, 1, 2])
+@pytest.mark.parametrize("junk", ["=", "==", "+", "/", " ", "\n", "é", "."])
+def test_each_part_must_be_unpadded_base64url(where: int, junk: str) -> None:
+    parts = GOOD.split(".")
+    parts[where] = parts[where][:8] + junk + parts[where][8:]
+    with pytest.raises(MalformedProof):
+        decode_compact(".".join(parts))
+    if where == 2 and junk.isspace():
+        return  # whitespace after the token is not part of it
+    parts = GOOD.split(".")
+    parts[where] += junk
+    with pytest.raises(MalformedProof):
+        decode_compact(".".join(parts))
+
+
+def test_a_part_padded_to_a_whole_quantum_is_refused() -> None:
+    head, payload, sig = GOOD.split(".")
+    padded = base64.urlsafe_b64encode(base64.urlsafe_b64decode(sig + "==")).decode()
+    assert padded.endswith("=")
+    with pytest.raises(MalformedProof):
+        decode_compact(f"{head}.{payload}.{padded}")
+
+
+@pytest.mark.parametrize("alg", ["none", "HS256", "PS256", "ES384", "RS512", "", "rs256", "eddsa"])
+def test_no_other_alg_is_checked_with_any_key(alg: str) -> None:
+    token = _token({"alg": alg}, CLAIMS, b"s" * 64)
+    for key in KEYS.values():
+        with pytest.raises(BadSignature):
+            verify_compact(decode_compact(token), key.public_key(), allowed=(alg, *DEFAULT_ALGS))
+
+
+def test_es256_with_a_key_on_another_curve_is_a_bad_signature() -> None:
+    p384 = ec.generate_private_key(ec.SECP384R1())
+    token = make_jws(P256_KEY, CLAIMS)
+    with pytest.raises(BadSignature):
+        verify_compact(decode_compact(token), p384.public_key())
+
+
 def test_deeply_nested_json_is_malformed_not_a_crash() -> None:
     deep = b"[" * 5000 + b"]" * 5000
     token = f"{b64url_json({'alg': 'EdDSA'})}.{b64url(deep)}.{b64url(b'sig')}"

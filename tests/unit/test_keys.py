@@ -1,4 +1,4 @@
-"""Issuer public keys from PEM, JWK and did:key, and which JWS alg each may be used with."""
+"""Issuer public keys from PEM, JWK and did:key."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kiosk.domain.keys import (
-    alg_matches_key,
     b58decode,
     b58encode,
     key_from_did_key,
@@ -237,20 +236,3 @@ def test_key_from_did_key_only_raises_proof_errors(text: str) -> None:
             key_from_did_key(candidate)
         except ProofError:
             pass
-
-
-# --- alg and key type --------------------------------------------------------------------
-
-
-def test_alg_matches_key() -> None:
-    rsa_pub, ec_pub, ed_pub = RSA_KEY.public_key(), P256_KEY.public_key(), ED_KEY.public_key()
-    assert alg_matches_key("RS256", rsa_pub)
-    assert alg_matches_key("ES256", ec_pub)
-    assert alg_matches_key("EdDSA", ed_pub)
-    assert alg_matches_key("Ed25519", ed_pub)
-    for alg in ("RS256", "ES256", "EdDSA"):
-        assert sum(alg_matches_key(alg, k) for k in (rsa_pub, ec_pub, ed_pub)) == 1
-    for alg in ("none", "HS256", "PS256", "ES384", "RS512", "", "rs256"):
-        assert not any(alg_matches_key(alg, k) for k in (rsa_pub, ec_pub, ed_pub))
-    p384 = ec.generate_private_key(ec.SECP384R1()).public_key()
-    assert not alg_matches_key("ES256", p384)

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
-from kiosk.domain.payload import MAX_PAYLOAD_BYTES, MalformedPayload, award_keys, parse_payload
+from kiosk.domain.payload import (
+    MAX_PAYLOAD_BYTES,
+    MalformedPayload,
+    award_keys,
+    clean,
+    parse_payload,
+)
 
 UUID = "7f3c2b1a-9d8e-4f6a-8b7c-1234567890ab"
 
@@ -117,6 +125,14 @@ def test_surrounding_whitespace_and_control_characters_are_stripped(junk):
     url = "https://api.badgr.io/public/assertions/AbCdEf123456"
     assert parse_payload(junk + url + junk).keys == parse_payload(url).keys
     assert parse_payload(junk + url + junk).text == url
+
+
+@pytest.mark.parametrize("code", range(128))
+def test_every_ascii_character_is_stripped_from_the_ends_exactly_when_it_is_junk(code):
+    ch = chr(code)
+    junk = ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp")
+    assert clean(f"{ch}A-0042{ch}") == ("A-0042" if junk else f"{ch}A-0042{ch}")
+    assert clean(f"{ch}A-0042{ch}\u200b") == ("A-0042" if junk else f"{ch}A-0042{ch}")
 
 
 def test_bytes_are_read_as_utf8():
