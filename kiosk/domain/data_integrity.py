@@ -22,7 +22,9 @@ RDF canonicalisation can take exponential time on crafted graphs of look-alike b
 ("poison graphs"); PyLD has no limit, so a work budget here refuses such credentials quickly.
 
 Canonicalisation costs a few milliseconds, so its two hashes are memoised per process (keyed by
-the SHA-256 of the canonical JSON text); the signature itself is checked on every call.
+the SHA-256 of the canonical JSON text), and so is the credential as signed; the signature itself
+is checked on every call. A new credential is expanded once: the expansion made for its hash is
+also the one compacted for :func:`signed_content`.
 """
 
 from __future__ import annotations
@@ -121,11 +123,13 @@ def verify_data_integrity(
     unsecured = {name: value for name, value in doc.items() if name != "proof"}
     proof_config = {name: value for name, value in proof.items() if name != "proofValue"}
     proof_config["@context"] = doc["@context"]
-    hash_data = _canonical_hash(proof_config) + _canonical_hash(unsecured)
+    document_hash, expanded = _hash_and_expansion(unsecured)
     try:
-        key.verify(signature, hash_data)
+        key.verify(signature, _canonical_hash(proof_config) + document_hash)
     except InvalidSignature as exc:
         raise BadSignature("the Data Integrity proof does not match the credential") from exc
+    if expanded is not None:  # a new credential: compact the expansion just made, not a new one
+        _compacted(unsecured, doc["@context"], expanded)
     return DataIntegrityProof(verification_method, created, CRYPTOSUITE)
 
 
@@ -140,17 +144,24 @@ def signed_content(document: Mapping[str, object]) -> dict[str, Any]:
     """
     doc = _plain_json(document)
     unsecured = {name: value for name, value in doc.items() if name != "proof"}
+    return _compacted(unsecured, doc["@context"])
+
+
+def _compacted(unsecured: dict[str, Any], context: object,
+               expanded: list[Any] | None = None) -> dict[str, Any]:
+    """`unsecured` compacted with `context`, memoised; from `expanded` when it is at hand."""
     memo_key = b"signed:" + hashlib.sha256(_canonical_json(unsecured).encode("utf-8")).digest()
     cached = _recall(memo_key)
     if cached is not None:  # the same credential again (the hand-out after the scan)
         value = json.loads(cached)
         return value if isinstance(value, dict) else {}
     try:
+        if expanded is None:
+            expanded = _expand(unsecured)
         with _pyld_lock:
-            options = _pyld_options()
+            options = {**_pyld_options(), "skipExpansion": True}  # expanded already
             processor = jsonld.JsonLdProcessor(on_property_dropped=_refuse_dropped)
-            expanded = processor.expand(unsecured, options)
-            compacted = processor.compact(expanded, {"@context": doc["@context"]}, options)
+            compacted = processor.compact(expanded, {"@context": context}, options)
     except Exception as exc:  # PyLD raises JsonLdError, but also KeyError, TypeError, ...
         own = _proof_error_in(exc)
         raise MalformedProof(str(own) if own else "the credential is not valid JSON-LD") \
@@ -317,6 +328,9 @@ def _load_context(url: str, options: object = None) -> dict[str, Any]:
         "contextUrl": None,
         "documentUrl": url,
         "document": copy.deepcopy(document),  # PyLD rewrites nested URLs in place
+        # "static": PyLD keeps it resolved in _resolved_contexts; untagged, it would load and
+        # resolve every context again on each expansion (a third of a check's time).
+        "tag": "static",
     }
 
 
@@ -415,19 +429,31 @@ def _pyld_options() -> dict[str, Any]:
     }
 
 
-def _canonize(value: dict[str, Any]) -> str:
-    """N-Quads of `value` canonicalised with URDNA2015 (RDFC-1.0), fully offline."""
+def _expand(value: dict[str, Any]) -> list[Any]:
+    """`value` expanded against its contexts, fully offline; a term they do not define and a
+    relative IRI are refused (canonicalisation would silently drop them)."""
     with _pyld_lock:
-        options = _pyld_options()
         processor = jsonld.JsonLdProcessor(on_property_dropped=_refuse_dropped)
-        expanded = processor.expand(value, options)
-        _check_absolute_iris(expanded)
-        dataset = processor.to_rdf(expanded, {**options, "produceGeneralizedRdf": False})
+        expanded = processor.expand(value, _pyld_options())
+    _check_absolute_iris(expanded)
+    return expanded  # type: ignore[no-any-return]
+
+
+def _nquads(expanded: list[Any]) -> str:
+    """The N-Quads of an expanded document, canonicalised with URDNA2015 (RDFC-1.0)."""
+    with _pyld_lock:
+        processor = jsonld.JsonLdProcessor(on_property_dropped=_refuse_dropped)
+        dataset = processor.to_rdf(expanded, {**_pyld_options(), "produceGeneralizedRdf": False})
         canonicaliser = _BoundedURDNA2015(_WorkBudget(MAX_CANONICALISATION_WORK))
         nquads = canonicaliser.main(dataset, {"format": "application/n-quads"})
     if not isinstance(nquads, str):
         raise MalformedProof("JSON-LD canonicalisation gave no N-Quads")
     return nquads
+
+
+def _canonize(value: dict[str, Any]) -> str:
+    """N-Quads of `value` canonicalised with URDNA2015 (RDFC-1.0), fully offline."""
+    return _nquads(_expand(value))
 
 
 def _proof_error_in(exc: BaseException) -> ProofError | None:
@@ -464,13 +490,19 @@ def _remember(memo_key: bytes, value: bytes) -> None:
 
 def _canonical_hash(value: dict[str, Any]) -> bytes:
     """SHA-256 of the canonical N-Quads of `value`, memoised by its canonical JSON text."""
+    return _hash_and_expansion(value)[0]
+
+
+def _hash_and_expansion(value: dict[str, Any]) -> tuple[bytes, list[Any] | None]:
+    """:func:`_canonical_hash`, and the expansion made for it (None when memoised)."""
     text = _canonical_json(value)
     memo_key = hashlib.sha256(text.encode("utf-8")).digest()
     cached = _recall(memo_key)
     if cached is not None:
-        return cached
+        return cached, None
     try:
-        nquads = _canonize(json.loads(text))
+        expanded = _expand(json.loads(text))
+        nquads = _nquads(expanded)
     except Exception as exc:  # PyLD raises JsonLdError, but also KeyError, TypeError, ...
         own = _proof_error_in(exc)
         if isinstance(own, MalformedProof):
@@ -478,4 +510,4 @@ def _canonical_hash(value: dict[str, Any]) -> bytes:
         raise MalformedProof("the credential is not valid JSON-LD") from exc
     digest = hashlib.sha256(nquads.encode("utf-8")).digest()
     _remember(memo_key, digest)
-    return digest
+    return digest, expanded

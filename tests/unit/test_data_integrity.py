@@ -22,6 +22,7 @@ from kiosk.domain.data_integrity import (
     CONTEXT_FILES,
     MAX_DOCUMENT_BYTES,
     DataIntegrityProof,
+    signed_content,
     verify_data_integrity,
 )
 from kiosk.domain.keys import b58encode
@@ -71,13 +72,27 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 def canonicalisations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts real canonicalisations (memo misses)."""
     calls: list[int] = []
-    real = di._canonize
+    real = di._nquads
 
-    def counting(value: dict[str, Any]) -> str:
+    def counting(expanded: list[Any]) -> str:
+        calls.append(1)
+        return real(expanded)
+
+    monkeypatch.setattr(di, "_nquads", counting)
+    return calls
+
+
+@pytest.fixture
+def expansions(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts JSON-LD expansions, the costly part of a check."""
+    calls: list[int] = []
+    real = di._expand
+
+    def counting(value: dict[str, Any]) -> list[Any]:
         calls.append(1)
         return real(value)
 
-    monkeypatch.setattr(di, "_canonize", counting)
+    monkeypatch.setattr(di, "_expand", counting)
     return calls
 
 
@@ -428,6 +443,52 @@ def test_the_second_check_of_a_credential_reuses_its_canonical_hashes(
     second = verify_data_integrity(_reordered(doc), trust)
     assert second == first
     assert len(canonicalisations) == 2  # nothing canonicalised again
+
+
+def test_a_new_credential_is_expanded_once_for_its_hash_and_its_signed_content(
+    expansions: list[int], canonicalisations: list[int],
+) -> None:
+    fresh = open_badge(credential_id="urn:uuid:5f0b7d3e-1111-4c4c-9a9a-000000000003")
+    doc = sign_data_integrity(fresh, ED_KEY, VERIFICATION_METHOD, "2024-05-01T10:00:08Z")
+    verify_data_integrity(doc, trust)
+    content = signed_content(doc)
+    assert len(expansions) == 2  # the document and the proof configuration, once each
+    assert len(canonicalisations) == 2
+    assert content["id"] == fresh["id"]
+    assert "proof" not in content
+    assert content == signed_content(_reordered(doc))
+
+
+def test_a_refused_credential_leaves_no_signed_content_behind(expansions: list[int]) -> None:
+    fresh = open_badge(credential_id="urn:uuid:5f0b7d3e-1111-4c4c-9a9a-000000000004")
+    doc = sign_data_integrity(fresh, ED_KEY, VERIFICATION_METHOD, "2024-05-01T10:00:09Z")
+    with pytest.raises(BadSignature):
+        verify_data_integrity(doc, lambda m: ed25519.Ed25519PrivateKey.generate().public_key())
+    assert len(expansions) == 2
+    signed_content(doc)  # not compacted for a refused check: expanded now, on demand
+    assert len(expansions) == 3
+
+
+def test_the_vendored_contexts_are_loaded_once_not_on_every_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    loaded: list[str] = []
+    real = di._load_context
+
+    def counting(url: str, options: object = None) -> dict[str, Any]:
+        loaded.append(url)
+        return real(url, options)
+
+    monkeypatch.setattr(di, "_load_context", counting)
+    monkeypatch.setattr(di, "_resolved_contexts", {})  # a process that has read none yet
+    for n in (5, 6):
+        fresh = open_badge(credential_id=f"urn:uuid:5f0b7d3e-1111-4c4c-9a9a-00000000000{n}")
+        doc = sign_data_integrity(fresh, ED_KEY, VERIFICATION_METHOD, f"2024-05-01T10:00:1{n}Z")
+        verify_data_integrity(doc, trust)
+        assert signed_content(doc)["id"] == fresh["id"]
+        if n == 5:
+            first = len(loaded)
+    assert 0 < first == len(set(loaded)) == len(loaded)  # each context once, the first time
 
 
 def test_the_memo_never_caches_the_verdict() -> None:
