@@ -138,10 +138,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def serve_hub(env: dict[str, str], port: int, threads: int) -> subprocess.Popen[bytes]:
+def serve_hub(env: dict[str, str], port: int, threads: int,
+              processes: int = 1) -> subprocess.Popen[bytes]:
     log_file = open(OUT / "hub.log", "wb")  # noqa: SIM115  (kept open for the server's life)
     proc = subprocess.Popen([*KIOSK, "hub", "serve", "--host", "127.0.0.1", "--port", str(port),
-                             "--threads", str(threads)], env=env, stdout=log_file,
+                             "--threads", str(threads), "--processes", str(processes)],
+                            env=env, stdout=log_file,
                             stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -341,12 +343,13 @@ def main() -> int:
     parser.add_argument("--kiosks", type=int, default=50)
     parser.add_argument("--events", type=int, default=2000, help="per kiosk")
     parser.add_argument("--batch", type=int, default=200, help="events a push (as the kiosk sends)")
-    parser.add_argument("--rate", type=float, default=2500.0,
+    parser.add_argument("--rate", type=float, default=2200.0,
                         help="events/s all kiosks offer together in the paced push")
     parser.add_argument("--flat-out", action="store_true",
                         help="also push as fast as the kiosks can (the hub's capacity)")
     parser.add_argument("--awards", type=int, default=200_000)
     parser.add_argument("--threads", type=int, default=16, help="the hub's waitress threads")
+    parser.add_argument("--processes", type=int, default=1, help="the hub's server processes")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
     needed = args.kiosks * args.events * (2 if args.flat_out else 1)
@@ -371,7 +374,7 @@ def main() -> int:
     rng.shuffle(awards)
 
     port = free_port()
-    hub = serve_hub(env, port, args.threads)
+    hub = serve_hub(env, port, args.threads, args.processes)
     try:
         log(f"first pull of {args.awards:,} awards by a new kiosk")
         pull = first_pull(port, env, "New Building")
@@ -435,7 +438,8 @@ def main() -> int:
                     "platform": platform.platform(), "postgresql": pg_version(args.database_url),
                     "load_average_before": [round(x, 2) for x in load_before],
                     "load_average_after": [round(x, 2) for x in os.getloadavg()]},
-        "hub": {"server": f"kiosk hub serve (waitress, {args.threads} threads)",
+        "hub": {"server": f"kiosk hub serve (waitress, {args.processes} process(es) of "
+                          f"{args.threads} threads)",
                 "district_awards": args.awards, "import_seconds": round(import_seconds, 1)},
         "push_paced": paced,
         "push_flat_out": flat,

@@ -109,11 +109,14 @@ class Award(db.Model):
 
 
 class AwardKey(db.Model):
-    """A normalised key (award id, alias URL, platform id) under which an award is found."""
+    """A normalised key (award id, alias URL, platform id) under which an award is found.
+
+    Looked up by key only. There is no index on ``award_id``: awards are never deleted or
+    renumbered, and that index cost a first pull of the district a third of its time."""
 
     __tablename__ = "award_key"
     key: Mapped[str] = mapped_column(String(600), primary_key=True)
-    award_id: Mapped[str] = mapped_column(ForeignKey("award.id"), index=True)
+    award_id: Mapped[str] = mapped_column(ForeignKey("award.id"))
 
     award: Mapped[Award] = relationship()
 

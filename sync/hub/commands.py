@@ -5,6 +5,9 @@ the hub's own app (``create_hub_app``): its database is ``KIOSK_HUB_DATABASE_URL
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import signal
+import socket
 import sys
 import threading
 from pathlib import Path
@@ -50,12 +53,14 @@ def hub_init(admin: str | None, pin: str | None) -> None:
 @hub.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5100, show_default=True, type=int)
-@click.option("--threads", default=16, show_default=True, type=int)
-def hub_serve(host: str, port: int, threads: int) -> None:
+@click.option("--threads", default=16, show_default=True, type=int,
+              help="Threads in each process.")
+@click.option("--processes", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes sharing the port (Linux): one Python process uses one "
+                   "core at a time; a district with many buildings gives the hub one per core.")
+def hub_serve(host: str, port: int, threads: int, processes: int) -> None:
     """Serve the hub through waitress (the sync API and the district's pages)."""
-    import waitress
-
-    from .services.setup import ready_to_serve, start_sweeper
+    from .services.setup import ready_to_serve
 
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -65,11 +70,53 @@ def hub_serve(host: str, port: int, threads: int) -> None:
             ready_to_serve()
         except HubError as exc:
             _fail(exc, 2)
-    stop = threading.Event()
-    start_sweeper(app, stop)
-    click.echo(f"Pin Kiosk hub on http://{host}:{port}/  (Ctrl+C stops it)")
+    if processes > 1 and not hasattr(socket, "SO_REUSEPORT"):
+        _fail(HubError("Several processes need SO_REUSEPORT (Linux); serve with one."), 2)
+    click.echo(f"Pin Kiosk hub on http://{host}:{port}/ in {processes} process"
+               f"{'es' if processes > 1 else ''}  (Ctrl+C stops it)")
+    if processes == 1:
+        serve_process(host, port, threads, sweep=True, shared=False)
+        return
+    spawn = multiprocessing.get_context("spawn")
+    workers = [spawn.Process(target=serve_process, args=(host, port, threads, n == 0, True),
+                             name=f"hub-{n}") for n in range(processes)]
+    for worker in workers:
+        worker.start()
+
+    def stop(*_: object) -> None:
+        for worker in workers:
+            worker.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
     try:
-        waitress.serve(app, host=host, port=port, threads=threads, ident="pin-kiosk-hub")
+        for worker in workers:
+            worker.join()
+    except KeyboardInterrupt:
+        stop()
+
+
+def serve_process(host: str, port: int, threads: int, sweep: bool, shared: bool) -> None:
+    """One server process: its own app and database pool; with ``shared`` its own listening
+    socket on the shared port (the kernel hands each new connection to one process)."""
+    import waitress
+
+    from .services.setup import start_sweeper
+
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = _app()
+    stop = threading.Event()
+    if sweep:
+        start_sweeper(app, stop)
+    try:
+        if not shared:
+            waitress.serve(app, host=host, port=port, threads=threads, ident="pin-kiosk-hub")
+            return
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        listener.bind((host, port))
+        waitress.serve(app, sockets=[listener], threads=threads, ident="pin-kiosk-hub")
     finally:
         stop.set()
 

@@ -235,15 +235,20 @@ def _hand_outs(session: Session, kiosk: Kiosk, events: list[Event],
         one_of(session, HubHandOut.id, [r["id"] for r in rows]))))
     rows = [r for r in rows if r["id"] not in known]  # a hand-out reported twice counts once
     insert_quietly(session, HubHandOut.__table__, rows, ["id"])
-    awards = {a.id: a for a in session.scalars(select(HubAward).where(
-        one_of(session, HubAward.id, sorted({r["award_id"] for r in rows}))))}
+    # plain rows, not ORM objects: a batch of 200 hand-outs reads 200 awards and the
+    # standing hand-outs of 200 people
+    awards = {a.id: a for a in session.execute(
+        select(HubAward.id, HubAward.revoked, HubAward.revocation_reason, HubAward.person_name)
+        .where(one_of(session, HubAward.id, sorted({r["award_id"] for r in rows}))))}
     pairs = {(r["employee_id"], r["credential"]) for r in rows}
-    standing: dict[tuple[str, str], list[HubHandOut]] = defaultdict(list)
+    standing: dict[tuple[str, str], list[Any]] = defaultdict(list)
     if pairs:
-        for h in session.scalars(select(HubHandOut).where(
-            HubHandOut.voided_at.is_(None),
-            one_of(session, HubHandOut.employee_id, sorted({emp for emp, _ in pairs})),
-        )):
+        for h in session.execute(
+            select(HubHandOut.id, HubHandOut.employee_id, HubHandOut.credential,
+                   HubHandOut.building_id)
+            .where(HubHandOut.voided_at.is_(None),
+                   one_of(session, HubHandOut.employee_id, sorted({emp for emp, _ in pairs})))
+        ):
             if (h.employee_id, h.credential) in pairs:
                 standing[(h.employee_id, h.credential)].append(h)
     out = []

@@ -24,12 +24,10 @@ from ..db import hub_transaction
 from ..errors import InvalidInput, NotFound
 from ..extensions import hub_db
 from ..models import (
-    HubAward,
     HubBuilding,
     HubCount,
     HubCredential,
     HubException,
-    HubHandOut,
     HubStock,
     HubWaitlist,
     Kiosk,
@@ -68,8 +66,11 @@ def settle(session: Session, key: str, note: str, by: str = "the hub") -> None:
             "resolved", by, utcnow(), note)
 
 
-def check_hand_out(session: Session, row: dict[str, Any], award: HubAward | None,
-                   standing: list[HubHandOut]) -> None:
+def check_hand_out(session: Session, row: dict[str, Any], award: Any,
+                   standing: list[Any]) -> None:
+    """Exceptions a new hand-out raises. ``award``: the district's award (id, revoked,
+    revocation_reason, person_name) or None; ``standing``: hand-outs of the same pin to the
+    same person not voided (id, building_id), this one included."""
     building = row["building_id"]
     who = f"{row['employee_id']} ({row['credential']})"
     if award is None:
