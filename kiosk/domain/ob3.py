@@ -115,7 +115,7 @@ def read_credential(credential: Mapping[str, object], facts: CachedFacts) -> Cla
     achievement = subject.get("achievement")
     achievement_id = node_id(achievement, "achievement", required=False)
     subject_id = subject.get("id")
-    return Claimed(  # in field order (keywords cost twice as much on every scan)
+    return Claimed(  # in field order: keywords would double the cost of building it
         node_id(credential.get("id"), "credential id"),
         node_id(issuer, "issuer"),
         node_name(issuer),
@@ -221,7 +221,7 @@ def _raw(key: PublicKey) -> bytes:
 def _finish(claimed: Claimed, issuer: IssuerFacts, key_id: str,
             credential: Mapping[str, object], facts: CachedFacts,
             valid_from: datetime | None, valid_until: datetime | None) -> SignedClaims:
-    return SignedClaims(  # in field order: eleven keywords cost more than a status bit
+    return SignedClaims(  # in field order: keywords would double the cost of building it
         claimed.award_id, claimed.issuer_id, issuer.name or claimed.issuer_name, key_id,
         claimed.recipient, valid_from, valid_until,
         revocation(credential, claimed.award_id, facts),
