@@ -61,7 +61,7 @@ def sync_now() -> None:
 def sync_export(out: Path) -> None:
     """Write a signed bundle of the events the hub has not acknowledged, for a building with
     no network: the district uploads it on the hub."""
-    from kiosk.services.district import export_bundle
+    from kiosk.services.district_bundle import export_bundle
 
     try:
         count = export_bundle(out)

@@ -12,13 +12,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
@@ -27,11 +24,8 @@ from flask import current_app
 from kiosk.sync import outbox
 from kiosk.sync.client import HubClient, HubRefused, HubUnreachable, check_url
 from kiosk.sync.protocol import (
-    BUNDLE_FORMAT,
     MAX_PAGE,
-    PROTOCOL,
     public_key_text,
-    sign_bundle,
     time_text,
 )
 
@@ -62,7 +56,7 @@ def _write_secret(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def _kiosk_key(create: bool = False) -> ed25519.Ed25519PrivateKey | None:
+def kiosk_key(create: bool = False) -> ed25519.Ed25519PrivateKey | None:
     path = _instance() / KEY_FILE
     if path.exists():
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
@@ -106,7 +100,7 @@ def enroll(hub_url: str, code: str, kiosk_name: str = "") -> Enrollment:
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
     building = lookups.this_building().name
-    key = _kiosk_key(create=True)
+    key = kiosk_key(create=True)
     assert key is not None
     try:
         answer = HubClient(url).enroll(code, building, kiosk_name or building,
@@ -239,114 +233,3 @@ def _finish(report: SyncReport) -> None:
             lookups.set_setting(LAST_ERROR, "")
         else:
             lookups.set_setting(LAST_ERROR, report.error[:500])
-
-
-# --- the USB stick -------------------------------------------------------------------------
-
-
-def bundle_bytes() -> tuple[bytes, int]:
-    """A signed bundle of every event the hub has not acknowledged, and how many it holds."""
-    found = enrollment()
-    if found is None:
-        raise InvalidInput("Enroll this kiosk with the district hub first: the hub only "
-                           "accepts bundles from enrolled kiosks.")
-    key = _kiosk_key()
-    if key is None:
-        raise KioskError("This kiosk's signing key is missing from its instance folder; "
-                         "enroll it again.")
-    events = [outbox.as_event(e).as_json() for e in outbox.unacknowledged(db.session)]
-    bundle = sign_bundle({"format": BUNDLE_FORMAT, "protocol": PROTOCOL,
-                          "kiosk_id": found.kiosk_id, "building": found.building,
-                          "created_at": time_text(utcnow()), "events": events}, key)
-    return json.dumps(bundle, separators=(",", ":")).encode("utf-8"), len(events)
-
-
-def export_bundle(out: Path) -> int:
-    """Write the bundle to ``out`` (a USB stick), whole or not at all; returns how many events
-    it holds."""
-    data, count = bundle_bytes()
-    tmp = out.with_name(out.name + ".tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, out)
-    except OSError as exc:
-        raise KioskError(f"Cannot write {out}: {exc.strerror or exc}") from None
-    return count
-
-
-def bundle_name() -> str:
-    found = enrollment()
-    building = lookups.building_name().replace(" ", "-")
-    stamp = utcnow().strftime("%Y%m%d-%H%M")
-    return f"pin-sync-{building}-{stamp}-{found.kiosk_id[:8] if found else 'kiosk'}.json"
-
-
-# --- the sync badge ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SyncStatus:
-    enrolled: bool
-    online: bool
-    waiting: int
-    rejected: int
-    last_ok: datetime | None
-    error: str
-    data_as_of: datetime | None
-    stale: bool  # no sync for longer than SYNC_WARN_DAYS
-
-    @property
-    def level(self) -> str:
-        if self.rejected or self.stale:
-            return "bad"
-        if not self.enrolled or not self.online or self.waiting:
-            return "warn"
-        return "good"
-
-
-def _time(value: str | None) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def sync_status() -> SyncStatus:
-    enrolled = enrollment() is not None
-    last_ok = _time(lookups.get_setting(LAST_OK))
-    error = lookups.get_setting(LAST_ERROR) or ""
-    warn_after = timedelta(days=float(current_app.config["SYNC_WARN_DAYS"]))
-    stale = enrolled and (last_ok is None or utcnow() - last_ok > warn_after)
-    return SyncStatus(
-        enrolled=enrolled, online=enrolled and not error and last_ok is not None,
-        waiting=outbox.waiting_count(db.session), rejected=outbox.rejected_count(db.session),
-        last_ok=last_ok, error=error, data_as_of=lookups.badge_data_as_of(), stale=stale)
-
-
-def stale_sync_warning() -> str:
-    """What to say at login when this kiosk has not synced for too long; "" otherwise."""
-    status = sync_status()
-    if not status.stale:
-        return ""
-    when = ("has never synced with the district" if status.last_ok is None else
-            f"last synced with the district on "
-            f"{status.last_ok.astimezone(lookups.timezone()):%a %d %b %Y}")
-    return (f"This kiosk {when}. Verdicts use badge data that may be out of date: connect it "
-            "to the network, or carry a sync bundle to the district (Sync page).")
-
-
-def event_rows(limit: int = 200) -> list[dict[str, Any]]:
-    """The outbox for the Sync page: rejected events first, then the newest."""
-    from sqlalchemy import case, select
-
-    from ..models import OutboxEvent
-
-    rows = db.session.scalars(select(OutboxEvent).order_by(
-        case((OutboxEvent.status == "rejected", 0), else_=1), OutboxEvent.seq.desc())
-        .limit(limit))
-    return [{"seq": e.seq, "kind": e.kind, "status": e.status, "created_at": e.created_at,
-             "sent_at": e.sent_at, "error": e.last_error, "payload": json.loads(e.payload)}
-            for e in rows]

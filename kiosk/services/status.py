@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from . import lookups
-from .district import SyncStatus, sync_status
+from .district_status import SyncStatus, sync_status
 from .printing import PrinterView, printer_view
 from .stock import StockLevel, stock_levels
 

@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from ..auth import start_session
 from ..errors import LoginRefused
 from ..services.accounts import log_in
-from ..services.district import stale_sync_warning
+from ..services.district_status import stale_sync_warning
 
 bp = Blueprint("auth", __name__)
 

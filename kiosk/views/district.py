@@ -6,7 +6,7 @@ from io import BytesIO
 from flask import Blueprint, request, send_file
 
 from ..auth import requires
-from ..services import district
+from ..services import district, district_bundle, district_status
 from .htmx import render
 
 bp = Blueprint("district", __name__)
@@ -37,11 +37,11 @@ def sync_now():  # type: ignore[no-untyped-def]
 @bp.post("/sync/export")
 @requires("sync")
 def export():  # type: ignore[no-untyped-def]
-    data, _count = district.bundle_bytes()
+    data, _count = district_bundle.bundle_bytes()
     return send_file(BytesIO(data), mimetype="application/json", as_attachment=True,
-                     download_name=district.bundle_name(), max_age=0)
+                     download_name=district_bundle.bundle_name(), max_age=0)
 
 
 def _panel(**context):  # type: ignore[no-untyped-def]
     return render("district.html", "partials/_district_panel.html",
-                  enrolled=district.enrollment(), events=district.event_rows(), **context)
+                  enrolled=district.enrollment(), events=district_status.event_rows(), **context)

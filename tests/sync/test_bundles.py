@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 
 import kiosk.sync.hub as hub_package
-from kiosk.services.district import export_bundle
+from kiosk.services.district_bundle import export_bundle
 from kiosk.sync.hub.errors import InvalidInput as HubInvalidInput
 from kiosk.sync.hub.extensions import hub_db
 from kiosk.sync.hub.services.bundles import import_bundle

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.services.district import export_bundle, sync_status
+from kiosk.services.district_bundle import export_bundle
+from kiosk.services.district_status import sync_status
 from kiosk.sync.hub.errors import InvalidInput as HubInvalidInput
 from kiosk.sync.hub.services.badge_data import import_files as hub_import
 from kiosk.sync.hub.services.bundles import import_bundle
