@@ -391,17 +391,19 @@ def award_groups(db_path: Path) -> dict[str, list[tuple[str, str | None]]]:
                EXISTS (SELECT 1 FROM distribution AS d
                        LEFT JOIN void AS v ON v.distribution_id = d.id
                        WHERE d.person_id = a.person_id AND d.credential_id = a.credential_id
-                         AND v.id IS NULL),
-               (SELECT k.key FROM award_key AS k
-                WHERE k.award_id = a.id AND k.key LIKE 'badgr:%')
+                         AND v.id IS NULL)
         FROM award AS a JOIN credential AS c ON c.id = a.credential_id
         WHERE a.issued_on <= ?
         ORDER BY a.id"""
     groups: dict[str, list[tuple[str, str | None]]] = {}
     with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
-        for award_id, has_pin, revoked, expired, standing, badgr in conn.execute(
+        # award keys are found by key only (no index by award): the Badgr keys in one range scan
+        badgr_key = dict(conn.execute(
+            "SELECT award_id, key FROM award_key WHERE key >= 'badgr:' AND key < 'badgr;'"))
+        for award_id, has_pin, revoked, expired, standing in conn.execute(
             query, (today, today)
         ):
+            badgr = badgr_key.get(award_id)
             if revoked:
                 reason = "revoked"
             elif expired:
