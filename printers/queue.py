@@ -21,8 +21,9 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.db import write_transaction
+from kiosk.db_types import utcnow
 from kiosk.extensions import db
-from kiosk.models import PrintJob, utcnow
+from kiosk.models import PrintJob
 
 DUE = ("pending", "failed")
 WAITING = ("pending", "failed", "sending", "uncertain")  # not printed yet, not cancelled

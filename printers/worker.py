@@ -24,8 +24,9 @@ from datetime import datetime, timedelta
 
 from flask import Flask
 
+from kiosk.background import Rounds
+from kiosk.db_types import utcnow
 from kiosk.extensions import db
-from kiosk.models import utcnow
 
 from . import queue
 from . import status as st
@@ -83,7 +84,7 @@ class StatusAsker:
 
 
 @dataclass
-class PrintWorker:
+class PrintWorker(Rounds):
     app: Flask
     interval: float = 1.0  # seconds between rounds when nothing wakes the worker
     hold_seconds: float = 5.0  # how soon to ask again while the printer holds the queue
@@ -94,6 +95,7 @@ class PrintWorker:
     _wake: threading.Event = field(default_factory=threading.Event)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
+    name = "print-worker"
 
     # --- one round -----------------------------------------------------------------------
 
@@ -218,7 +220,7 @@ class PrintWorker:
             self.failures = 0
             self.state = PrinterState(self.state.status, self.state.checked_at,
                                       self.state.detail, None)
-        self._wake.set()
+        self.wake_soon()
 
     def start(self) -> None:
         """Settle what a crash left in ``sending``, then print in a daemon thread."""
@@ -228,25 +230,9 @@ class PrintWorker:
         if left:
             log.warning("%d receipt(s) were being sent when the kiosk stopped; a person "
                         "decides whether to print them again", left)
-        self._thread = threading.Thread(target=self._loop, name="print-worker", daemon=True)
-        self._thread.start()
+        self.start_rounds()
 
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.run_once()
-            except Exception:  # keep the worker alive; the jobs stay queued
-                log.exception("print worker round failed")
-            self._wake.wait(self._pause())
-            self._wake.clear()
-
-    def _pause(self) -> float:
+    def pause(self) -> float:
         retry_at = self.state.retry_at
         if retry_at is None:
             return self.interval

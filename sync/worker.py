@@ -9,6 +9,7 @@ import threading
 
 from flask import Flask
 
+from kiosk.background import Rounds
 from kiosk.extensions import db
 
 log = logging.getLogger(__name__)
@@ -16,7 +17,9 @@ log = logging.getLogger(__name__)
 BACKOFF_MAX_SECONDS = 300.0
 
 
-class SyncWorker:
+class SyncWorker(Rounds):
+    name = "sync-worker"
+
     def __init__(self, app: Flask) -> None:
         self.app = app
         self.failures = 0
@@ -50,28 +53,14 @@ class SyncWorker:
             return interval
         return min(interval * 2 ** min(self.failures - 1, 10), BACKOFF_MAX_SECONDS)
 
+    def round_failed(self) -> None:
+        self.failures += 1
+
     def wake(self) -> None:
-        self._wake.set()
+        self.wake_soon()
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="sync-worker", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.run_once()
-            except Exception:  # keep the worker alive; everything stays in the outbox
-                log.exception("sync round failed")
-                self.failures += 1
-            self._wake.wait(self.pause())
-            self._wake.clear()
+        self.start_rounds()
 
 
 EXTENSION = "pin_kiosk.sync_worker"

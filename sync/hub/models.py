@@ -14,47 +14,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from kiosk.db_types import UTCDateTime, utcnow
+
 from .extensions import hub_db
-
-
-class UTC_(TypeDecorator[datetime]):
-    """Aware datetimes in, aware UTC datetimes out; stored as naive UTC."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):  # type: ignore[no-untyped-def]
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value, dialect):  # type: ignore[no-untyped-def]
-        return None if value is None else value.replace(tzinfo=UTC)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
 
 Model = hub_db.Model
 
@@ -68,8 +46,8 @@ class HubUser(Model):
     role: Mapped[str] = mapped_column(String(24))  # district_admin, district_viewer
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_pins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTC_)
-    created_at: Mapped[datetime] = mapped_column(UTC_, default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class HubBuilding(Model):
@@ -77,7 +55,7 @@ class HubBuilding(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     name_key: Mapped[str] = mapped_column(String(200), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTC_, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class EnrollmentCode(Model):
@@ -88,9 +66,9 @@ class EnrollmentCode(Model):
     building_id: Mapped[int] = mapped_column(ForeignKey("hub_building.id"))
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("hub_user.id"))
-    created_at: Mapped[datetime] = mapped_column(UTC_, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTC_)
-    used_at: Mapped[datetime | None] = mapped_column(UTC_)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     kiosk_id: Mapped[str | None] = mapped_column(String(36))
 
     building: Mapped[HubBuilding] = relationship()
@@ -103,10 +81,10 @@ class Kiosk(Model):
     name: Mapped[str] = mapped_column(String(120), default="")
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     public_key: Mapped[str] = mapped_column(String(100))  # ed25519:..., signs sync bundles
-    enrolled_at: Mapped[datetime] = mapped_column(UTC_, default=utcnow)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTC_)
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("hub_user.id"))
-    last_seen_at: Mapped[datetime | None] = mapped_column(UTC_)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     last_hash: Mapped[str] = mapped_column(String(64), default="")
     clock_offset_s: Mapped[float | None] = mapped_column(Float)  # kiosk clock minus hub clock
@@ -124,9 +102,9 @@ class HubEvent(Model):
     seq: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(40))
     payload: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTC_)  # the kiosk's clock
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the kiosk's clock
     created_text: Mapped[str] = mapped_column(String(40))
-    received_at: Mapped[datetime] = mapped_column(UTC_)  # the hub's clock
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the hub's clock
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     chain: Mapped[str] = mapped_column(String(16), default="ok")  # ok, gap, broken
@@ -164,7 +142,7 @@ class HubAward(Model):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     revocation_reason: Mapped[str] = mapped_column(Text, default="")
     aliases: Mapped[str] = mapped_column(Text, default="")  # space-separated badge links
-    updated_at: Mapped[datetime] = mapped_column(UTC_, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class HubChange(Model):
@@ -178,7 +156,7 @@ class HubChange(Model):
     building_id: Mapped[int | None] = mapped_column(ForeignKey("hub_building.id"))
     from_building_id: Mapped[int | None] = mapped_column(ForeignKey("hub_building.id"))
     data: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTC_, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class HubHandOut(Model):
@@ -192,10 +170,10 @@ class HubHandOut(Model):
     award_id: Mapped[str] = mapped_column(String(512))
     employee_id: Mapped[str] = mapped_column(String(64))
     credential: Mapped[str] = mapped_column(String(300))
-    handed_out_at: Mapped[datetime] = mapped_column(UTC_)
+    handed_out_at: Mapped[datetime] = mapped_column(UTCDateTime)
     receipt: Mapped[str] = mapped_column(String(20), default="")
     staff: Mapped[str] = mapped_column(String(120), default="")
-    voided_at: Mapped[datetime | None] = mapped_column(UTC_)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     void_reason: Mapped[str] = mapped_column(Text, default="")
 
     __table_args__ = (Index("ix_hub_hand_out_person_pin", "employee_id", "credential"),)
@@ -216,7 +194,7 @@ class HubStock(Model):
     ref: Mapped[str] = mapped_column(String(64), default="")  # event id or allocation id
     note: Mapped[str] = mapped_column(Text, default="")
     by: Mapped[str] = mapped_column(String(120), default="")
-    at: Mapped[datetime] = mapped_column(UTC_, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (Index("ix_hub_stock_building_pin", "building_id", "credential"),
                       UniqueConstraint("ref", "kind", name="uq_hub_stock_ref_kind"))
@@ -232,7 +210,7 @@ class HubCount(Model):
     credential: Mapped[str] = mapped_column(String(300))
     counted: Mapped[int] = mapped_column(Integer)
     expected: Mapped[int] = mapped_column(Integer)  # what the kiosk's ledger said before
-    at: Mapped[datetime] = mapped_column(UTC_)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class HubWaitlist(Model):
@@ -242,7 +220,7 @@ class HubWaitlist(Model):
     employee_id: Mapped[str] = mapped_column(String(64))
     credential: Mapped[str] = mapped_column(String(300))
     status: Mapped[str] = mapped_column(String(16), default="waiting")
-    since: Mapped[datetime] = mapped_column(UTC_)
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("building_id", "employee_id", "credential",
                                        name="uq_hub_waitlist_person"),)
@@ -261,10 +239,10 @@ class HubException(Model):
     kiosk_id: Mapped[str | None] = mapped_column(String(36))
     summary: Mapped[str] = mapped_column(Text)
     details: Mapped[str] = mapped_column(Text, default="{}")
-    opened_at: Mapped[datetime] = mapped_column(UTC_, default=utcnow)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
     resolved_by: Mapped[str] = mapped_column(String(120), default="")
-    resolved_at: Mapped[datetime | None] = mapped_column(UTC_)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution: Mapped[str] = mapped_column(Text, default="")
 
     building: Mapped[HubBuilding | None] = relationship()
@@ -280,7 +258,7 @@ class HubBundle(Model):
     events: Mapped[int] = mapped_column(Integer)
     accepted: Mapped[int] = mapped_column(Integer)
     uploaded_by: Mapped[str] = mapped_column(String(120), default="")
-    uploaded_at: Mapped[datetime] = mapped_column(UTC_, default=utcnow)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class HubDocument(Model):
@@ -290,4 +268,4 @@ class HubDocument(Model):
     __tablename__ = "hub_document"
     id: Mapped[str] = mapped_column(String(600), primary_key=True)
     digest: Mapped[str] = mapped_column(String(64))
-    updated_at: Mapped[datetime] = mapped_column(UTC_, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
