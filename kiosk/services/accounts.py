@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Protocol
+
 from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -20,33 +23,46 @@ _DUMMY_HASH = generate_password_hash("0000")
 def log_in(name: str, pin: str) -> StaffUser:
     """The staff member with this name and PIN. A wrong PIN is counted (and committed) before
     the refusal is raised; the fifth in a row locks the login."""
-    now = utcnow()
-    cfg = current_app.config
-    refusal: LoginRefused | None = None
+    refusal: str | None = None
     with write_transaction() as session:
         user = session.scalar(select(StaffUser).where(StaffUser.name_key == name_key(name)))
-        if user is None or not user.active:
-            check_password_hash(_DUMMY_HASH, pin or "")
-            refusal = LoginRefused("That name and PIN do not match.")
-        elif is_locked(user.locked_until, now):
-            refusal = LoginRefused(
-                "Too many wrong PINs. This login is locked for a few minutes; "
-                "try again later or ask an administrator."
-            )
-        elif not check_password_hash(user.pin_hash, pin or ""):
-            lock = after_wrong_pin(user.failed_pins, now, cfg["LOCKOUT_ATTEMPTS"],
-                                   cfg["LOCKOUT_MINUTES"])
-            user.failed_pins, user.locked_until = lock.failed, lock.locked_until
-            refusal = LoginRefused(
-                f"Too many wrong PINs. This login is locked for {cfg['LOCKOUT_MINUTES']} minutes."
-                if lock.locked_until else "That name and PIN do not match."
-            )
-        else:
-            user.failed_pins, user.locked_until = 0, None
+        refusal = check_pin(user, pin, "try again later or ask an administrator")
     if refusal is not None:
-        raise refusal
+        raise LoginRefused(refusal)
     assert user is not None
     return user
+
+
+class Login(Protocol):
+    """What a login needs of a user: the kiosk's staff and the district hub's users alike."""
+
+    active: bool
+    pin_hash: str
+    failed_pins: int
+    locked_until: datetime | None
+
+
+def check_pin(user: Login | None, pin: str, locked_advice: str) -> str | None:
+    """Why this user may not log in with this PIN, or None. Counts a wrong PIN on ``user``
+    (the caller commits it, refusal or not); the LOCKOUT_ATTEMPTS-th in a row locks the login
+    for LOCKOUT_MINUTES. An unknown name costs the same time as a wrong PIN."""
+    now = utcnow()
+    cfg = current_app.config
+    if user is None or not user.active:
+        check_password_hash(_DUMMY_HASH, pin or "")
+        return "That name and PIN do not match."
+    if is_locked(user.locked_until, now):
+        return f"Too many wrong PINs. This login is locked for a few minutes; {locked_advice}."
+    if not check_password_hash(user.pin_hash, pin or ""):
+        lock = after_wrong_pin(user.failed_pins, now, cfg["LOCKOUT_ATTEMPTS"],
+                               cfg["LOCKOUT_MINUTES"])
+        user.failed_pins, user.locked_until = lock.failed, lock.locked_until
+        if lock.locked_until:
+            return (f"Too many wrong PINs. This login is locked for {cfg['LOCKOUT_MINUTES']} "
+                    "minutes.")
+        return "That name and PIN do not match."
+    user.failed_pins, user.locked_until = 0, None
+    return None
 
 
 def create_user(name: str, pin: str, role: str) -> StaffUser:

@@ -71,7 +71,7 @@ def clock(monkeypatch):  # type: ignore[no-untyped-def]
             return utcnow() + self.offset
 
     c = Clock()
-    monkeypatch.setattr("kiosk.sync.hub.services.accounts.utcnow", c.now)
+    monkeypatch.setattr("kiosk.services.accounts.utcnow", c.now)  # the shared login rule
     return c
 
 

@@ -5,54 +5,35 @@ from __future__ import annotations
 
 from flask import current_app
 from sqlalchemy import select
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
-from kiosk.domain.staff import after_wrong_pin, is_locked, valid_pin
+from kiosk.domain.staff import valid_pin
+from kiosk.services.accounts import check_pin
+from kiosk.services.lookups import name_key
 
 from ..db import hub_transaction
 from ..errors import InvalidInput, LoginRefused
 from ..extensions import hub_db
-from ..models import HubUser, utcnow
+from ..models import HubUser
 
 HUB_ROLES = ("district_viewer", "district_admin")
 _RIGHTS = {
     "district_viewer": {"read"},
     "district_admin": {"read", "enroll", "stock", "resolve", "import", "users"},
 }
-_DUMMY_HASH = generate_password_hash("0000")
 
 
 def can(role: str, action: str) -> bool:
     return action in _RIGHTS.get(role, set())
 
 
-def name_key(name: str) -> str:
-    return " ".join(name.split()).casefold()
-
-
 def log_in(name: str, pin: str) -> HubUser:
-    now = utcnow()
-    cfg = current_app.config
-    refusal: LoginRefused | None = None
+    """The district user with this name and PIN, by the kiosk's own login rules."""
     with hub_transaction() as session:
         user = session.scalar(select(HubUser).where(HubUser.name_key == name_key(name)))
-        if user is None or not user.active:
-            check_password_hash(_DUMMY_HASH, pin or "")
-            refusal = LoginRefused("That name and PIN do not match.")
-        elif is_locked(user.locked_until, now):
-            refusal = LoginRefused("Too many wrong PINs. This login is locked for a few "
-                                   "minutes; try again later.")
-        elif not check_password_hash(user.pin_hash, pin or ""):
-            lock = after_wrong_pin(user.failed_pins, now, cfg["LOCKOUT_ATTEMPTS"],
-                                   cfg["LOCKOUT_MINUTES"])
-            user.failed_pins, user.locked_until = lock.failed, lock.locked_until
-            refusal = LoginRefused(
-                f"Too many wrong PINs. This login is locked for {cfg['LOCKOUT_MINUTES']} "
-                "minutes." if lock.locked_until else "That name and PIN do not match.")
-        else:
-            user.failed_pins, user.locked_until = 0, None
+        refusal = check_pin(user, pin, "try again later")
     if refusal is not None:
-        raise refusal
+        raise LoginRefused(refusal)
     assert user is not None
     return user
 
