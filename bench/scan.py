@@ -74,6 +74,7 @@ from kiosk.services.lookups import (
     staff_named,
     this_building,
 )
+from kiosk.services.people import index_people
 
 # Bump when the generated data changes, so cached instances are rebuilt.
 BUILD_VERSION = 1
@@ -162,6 +163,8 @@ def build_instance(folder: Path, awards: int, distributions: int, seed: int) -> 
             conn = session.connection()
             for model, rows in district.tables():
                 conn.execute(model.__table__.insert(), rows)
+            index_people(session, [(p["id"], p["employee_id"], p["name"], p["email"])
+                                   for p in district.rows[Person]], new=True)
             set_setting(BADGE_DATA_AS_OF, district.now.isoformat())
         db.session.remove()
         db.engine.dispose()

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask, Response, flash, g, redirect, request, session, url_for
 
-from .domain.staff import can, idle_expired
+from .domain.staff import CurrentUser, can, idle_expired
 from .errors import NotAllowed
 from .extensions import db
 from .models import StaffUser, utcnow
@@ -22,6 +22,7 @@ PASSIVE_ENDPOINTS = frozenset({"static", "printer.badges"})
 def init_auth(app: Flask) -> None:
     @app.before_request
     def load_user() -> None:
+        """``g.user``: the logged-in user as a CurrentUser (plain values read once), or None."""
         g.user = None
         user_id = session.get("user_id")
         if user_id is None:
@@ -40,7 +41,7 @@ def init_auth(app: Flask) -> None:
             return
         if request.endpoint not in PASSIVE_ENDPOINTS:
             session["seen"] = now.isoformat()
-        g.user = user
+        g.user = CurrentUser(user.id, user.name, user.role)
 
     @app.after_request
     def security_headers(response: Response) -> Response:

@@ -239,6 +239,9 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     click.echo("Try scanning (paste into the scan field):")
     for reason, payload in report.samples.items():
         click.echo(f"    {reason:<22} {payload}")
+    proofs = Path(current_app.instance_path) / "sample-proofs"
+    if proofs.is_dir():
+        click.echo(f"The signed samples are also in {proofs}, one file per verdict.")
     images = Path(current_app.instance_path) / "sample-badges"
     click.echo(f"Or drop a signed badge image from {images} on the scan page.")
     click.echo("Admins can print proof slips on the Proof slips page.")

@@ -36,9 +36,16 @@ DEFAULTS = {
     "PRINTER_QR": "image",  # or "native", where the profile says the printer has QR codes
     "PRINTER_CUT": True,
     "RECEIPT_NAMES": "full",  # or "initials"
+    "SOUNDS": "on",  # a short sound for each verdict at the desk ("off" for silence)
+    # the least role that may hand out a pin found by manual lookup (no proof scanned):
+    # designee, office or admin
+    "MANUAL_HAND_OUT_ROLE": "designee",
     "PRINT_WORKER": True,  # run the print worker thread under `kiosk serve`
     "SYNC_WORKER": True,  # run the sync worker thread under `kiosk serve` (once enrolled)
     "CHECKPOINT_SECONDS": 1.0,  # how often `kiosk serve` copies the WAL into the database
+    # how often every page asks for the status bar's badges (stock, printer, sync); while a
+    # receipt is waiting to print it asks every second, so the badge follows the printer
+    "STATUS_POLL_SECONDS": 10,
     # district sync: how often `kiosk serve` syncs, how long to wait for the hub, and after
     # how many days without a sync the kiosk warns at login
     "SYNC_SECONDS": 30.0,

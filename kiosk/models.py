@@ -117,6 +117,12 @@ class Distribution(db.Model):
     source: Mapped[str] = mapped_column(String(16), default="scan")
     payload_format: Mapped[str] = mapped_column(String(32), default="")
     note: Mapped[str] = mapped_column(Text, default="")
+    # found by manual lookup (no proof scanned): why, as staff chose it; "" for a scan
+    manual_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    @property
+    def manual(self) -> bool:
+        return bool(self.manual_reason)
 
     __table_args__ = (
         UniqueConstraint("person_id", "credential_id", "claim_no", name="uq_one_pin_per_claim"),
@@ -303,5 +309,7 @@ class Setting(db.Model):
     value: Mapped[str] = mapped_column(Text)
 
 
-# The issuer, key, badge class and revocation list tables (the badge cache's trust part).
+# The issuer, key, badge class and revocation list tables (the badge cache's trust part), and
+# the words each person is found under in the manual lookup.
 from .models_issuers import BadgeClass, Issuer, IssuerKey, RevocationList  # noqa: E402,F401
+from .models_people import PersonWord  # noqa: E402,F401

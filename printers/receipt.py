@@ -72,6 +72,7 @@ class ReceiptData:
     receipt: str
     copy: bool = False
     voided: bool = False  # a PDF of a hand-out that was voided later
+    manual: str = ""  # found by manual lookup, no proof scanned: why (as staff chose it)
 
 
 def ascii_safe(text: str) -> str:
@@ -118,6 +119,12 @@ def render_receipt(data: ReceiptData, profile: ReceiptProfile) -> bytes:
         ("Handed out by", data.staff),
     ):
         for line in wrap(f"{label}: {value}", cols):
+            p.text(line + "\n")
+    if data.manual:
+        p.set(align="left", bold=True)
+        p.text("MANUAL LOOKUP, NO PROOF SCANNED\n")
+        p.set(align="left", bold=False)
+        for line in wrap(f"Why: {data.manual}", cols):
             p.text(line + "\n")
     p.text("-" * cols + "\n")
     p.set(align="center", double_height=True, double_width=True, bold=True)

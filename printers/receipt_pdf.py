@@ -54,6 +54,10 @@ def render_receipt_pdf(data: ReceiptData) -> bytes:
         y -= 4
         lines(label, bold, 7, GREY, gap=1.1)
         lines(value, regular, 11)
+    if data.manual:
+        y -= 4
+        lines("MANUAL LOOKUP, NO PROOF SCANNED", bold, 7, GREY, gap=1.1)
+        lines(data.manual, regular, 11)
     y -= 14
     lines(data.receipt, bold, 26, gap=1.0)
     qr = 1.4 * INCH

@@ -23,6 +23,7 @@ class SyncWorker(Rounds):
     def __init__(self, app: Flask) -> None:
         self.app = app
         self.failures = 0
+        self._running = False
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -32,11 +33,13 @@ class SyncWorker(Rounds):
         from kiosk.services.district import enrollment, sync_once
 
         with self.app.app_context():
+            self._running = True
             try:
                 if enrollment() is None:
                     return False
                 report = sync_once(timeout=float(self.app.config["SYNC_TIMEOUT_SECONDS"]))
             finally:
+                self._running = False
                 db.session.remove()
         if report.ok:
             self.failures = 0
@@ -57,7 +60,13 @@ class SyncWorker(Rounds):
         self.failures += 1
 
     def wake(self) -> None:
+        """Sync now rather than after the pause (a kiosk just enrolled: its first sync)."""
         self.wake_soon()
+
+    @property
+    def busy(self) -> bool:
+        """Syncing now, or woken to sync at once."""
+        return self._running or self._wake.is_set()
 
     def start(self) -> None:
         self.start_rounds()

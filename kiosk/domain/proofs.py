@@ -36,7 +36,9 @@ FORMAT_NAMES = {  # as they read after "Checked ..."
     "baked-png": "a badge image (PNG)",
     "baked-svg": "a badge image (SVG)",
     "district-slip": "a district proof slip",
+    "lookup": "a manual lookup (no proof scanned)",
 }
+LOOKUP = "lookup"  # the format of an award picked by name, with no proof scanned
 
 
 def read_proof(raw: str | bytes, facts: CachedFacts, now: datetime,

@@ -15,6 +15,18 @@ _RIGHTS = {
 }
 
 
+@dataclass(frozen=True)
+class CurrentUser:
+    """Who is logged in, as their login row said at the start of the request (``g.user``).
+
+    Plain values, not a database row: a service may roll the session back, empty it or
+    remove it (a sync does all three) and the page drawn afterwards still knows who asks."""
+
+    id: int
+    name: str
+    role: str
+
+
 def can(role: str, action: str) -> bool:
     if role not in ROLES:
         return False

@@ -16,6 +16,16 @@ MOVEMENT_SIGNS = {
 }
 
 
+LOW_STOCK_AT = 5  # pins on hand at or under which the stock chip says "low"
+
+
+def stock_state(on_hand: int, low_at: int = LOW_STOCK_AT) -> str:
+    """``empty``, ``low`` or ``ok``: what the stock chip says, in words as well as colour."""
+    if on_hand <= 0:
+        return "empty"
+    return "low" if on_hand <= low_at else "ok"
+
+
 class StockError(ValueError):
     """A stock movement that makes no sense (a negative shipment, an unknown kind)."""
 

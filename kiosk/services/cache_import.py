@@ -22,7 +22,7 @@ from ..domain.payload import MalformedPayload, award_keys
 from ..domain.receipts import building_code
 from ..errors import InvalidInput
 from ..models import Award, AwardKey, Building, Credential, Person, utcnow
-from . import lookups
+from . import lookups, people
 
 ROSTER_COLUMNS = ("employee_id", "name", "email", "building", "credential", "issued_on",
                   "award_id")
@@ -117,6 +117,7 @@ def import_files(paths: Iterable[str | Path], progress: Progress | None = None, 
         if documents or credential is not None or issuer is not None:
             badge_import.BadgeImporter(importer, credential=credential,
                                        issuer=issuer).run(documents, progress)
+        importer.index_people()
         lookups.set_setting(lookups.BADGE_DATA_AS_OF, utcnow().isoformat())
     return report
 
@@ -189,6 +190,7 @@ class _Importer:
         self.people = {p.employee_id: p for p in self.s.scalars(select(Person))}
         self.buildings = {b.name for b in self.s.scalars(select(Building))}
         self.keys = dict(self.s.execute(select(AwardKey.key, AwardKey.award_id)).all())
+        self.to_index: dict[str, Person] = {}  # by employee id
 
     def _count(self, created: bool, changed: bool) -> None:
         if created:
@@ -244,13 +246,22 @@ class _Importer:
             person = Person(employee_id=employee_id)
             self.s.add(person)
             self.people[employee_id] = person
+        words_from = (person.name, person.email)
         person_changed = _assign(person, person_values)
+        if (person.name, person.email) != words_from:  # added or renamed: new lookup words
+            self.to_index[employee_id] = person
         if building and building not in self.buildings:
             self.s.add(Building(name=building, code=building_code(building), is_here=False))
             self.buildings.add(building)
         award_created, award_changed = self.save_award(award, award_id, person, keys,
                                                        award_values)
         self._count(award_created or person_created, person_changed or award_changed)
+
+    def index_people(self) -> None:
+        """Store the lookup's words of the people this import added or renamed."""
+        self.s.flush()
+        people.index_people(self.s, [(p.id, p.employee_id, p.name, p.email)
+                                     for p in self.to_index.values()])
 
     def check_award(self, award_id: str, keys: list[str], employee_id: str) -> Award | None:
         """The stored award ``award_id`` (None when new). RowError when one of its ``keys``

@@ -12,15 +12,16 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
+from ..domain.reasons import Reason
 from ..extensions import db
-from ..models import Award, AwardKey, Person
+from ..models import Award, AwardKey, Credential, Person
 from .accounts import create_user
 from .cache_import import import_files
-from .demo_proofs import seed_demo_proofs, slip_sample
+from .demo_proofs import seed_demo_proofs, signed_samples, slip_sample
 from .hand_out import hand_out
 from .lookups import get_setting, set_setting, staff_named
 from .setup import init_instance, upgrade_schema
-from .stock import receive_stock
+from .stock import receive_stock, stock_levels
 
 CATALOGUE = [  # DESIGN.md section 1: the seed district, oldest first; the first four have pins
     ("Understanding Trauma and the Brain", "2022-09-27", "Trauma-Informed pin"),
@@ -34,7 +35,11 @@ CATALOGUE = [  # DESIGN.md section 1: the seed district, oldest first; the first
     ("Creating a Culture of Customer Service in School", "2024-02-01", ""),
 ]
 BUILDINGS = ["Page Jackson Elementary", "Shepherdstown Middle School"]
-STOCK = [40, 35, 30, 2]
+STOCK = [40, 35, 3, 0]  # on hand for each pin: plenty, plenty, low, and none (out of stock)
+PLENTY = 10  # the demo's earlier hand-outs and sample badges come from pins with this many
+# The verdicts a plain award id from the roster shows, given the demo's stock and hand-outs.
+FROM_ROSTER = {Reason.OK, Reason.ALREADY_ISSUED, Reason.REVOKED, Reason.NO_PIN_FOR_CREDENTIAL,
+               Reason.OUT_OF_STOCK}
 LOGINS = [("Demo Admin", "1234", "admin"), ("Demo Office", "1357", "office"),
           ("Demo Designee", "2468", "designee")]
 FIRST = ["Avery", "Jordan", "Taylor", "Morgan", "Riley", "Casey", "Jamie", "Quinn", "Reese",
@@ -67,12 +72,13 @@ def seed_demo(people: int = 300, rng_seed: int = 2022) -> DemoReport:
     assert not report.errors, report.errors
     admin = staff_named(LOGINS[0][0])
     for (credential, _, _), qty in zip(CATALOGUE[:4], STOCK, strict=True):
-        receive_stock(credential, qty, admin.id, note="Demo shipment")
+        if qty:
+            receive_stock(credential, qty, admin.id, note="Demo shipment")
     designee = staff_named(LOGINS[2][0])
-    with_pins = _awards_with_pins()
-    for award_id in with_pins[:5]:
+    stocked = _awards_with_pins(min_on_hand=PLENTY)
+    for award_id in stocked[:5]:
         hand_out(award_id, str(uuid.uuid4()), designee.id, note="Demo hand-out")
-    seed_demo_proofs(folder, with_pins[5:7])
+    seed_demo_proofs(folder, images=stocked[5:7], signed=stocked[7:10])
     set_setting("demo_seeded", "1")
     db.session.commit()
     return DemoReport(True, LOGINS, _samples())
@@ -108,36 +114,62 @@ def _write_roster(path: Path, people: int, rng: random.Random) -> None:
                             "Issued in error" if revoked else ""])
 
 
-def _awards_with_pins() -> list[str]:
-    rows = db.session.scalars(select(Award).join(Award.credential).join(Award.person)
+def _awards_with_pins(min_on_hand: int) -> list[str]:
+    """Awards not revoked whose pin has at least ``min_on_hand`` in stock, by employee id."""
+    stocked = {level.credential_id for level in stock_levels() if level.on_hand >= min_on_hand}
+    rows = db.session.scalars(select(Award).join(Award.person)
                               .where(Award.revoked.is_(False))
                               .order_by(Person.employee_id, Award.id))
-    return [a.id for a in rows if a.credential.has_pin]
+    return [a.id for a in rows if a.credential_id in stocked]
 
 
 def _samples() -> dict[str, str]:
-    """A few payloads to try on the scan page, one for each interesting verdict."""
-    awards = list(db.session.scalars(select(Award).order_by(Award.id)))
-    samples: dict[str, str] = {}
+    """Payloads to try on the scan page: one for every reason code, and an "ok" as a badge link
+    and as a district slip. Recomputed on each start; the signed ones were written at seeding."""
     from .scan import check_proof
 
-    second_ok = None
-    for award in awards:
-        reason = check_proof(award.id).reason.value
-        if reason == "ok" and "ok" in samples and second_ok is None:
-            second_ok = award.id  # a different award to show as a badge link
-        samples.setdefault(reason, award.id)
-        if len(samples) >= 5 and second_ok:
+    found: dict[str, str] = {}
+    oks: list[str] = []
+    for award in db.session.scalars(select(Award).order_by(Award.id)):
+        reason = check_proof(award.id).reason
+        if reason is Reason.OK:
+            oks.append(award.id)  # the second one is shown as a badge link and a slip
+        found.setdefault(reason.value, award.id)
+        if FROM_ROSTER <= found.keys() and len(oks) >= 2:
             break
-    samples.setdefault("unknown_badge", "urn:uuid:00000000-0000-4000-8000-000000000000")
-    ok_alias = db.session.scalar(
-        select(AwardKey.key).where(AwardKey.award_id == (second_ok or ""),
-                                   AwardKey.key.like("url:%"))
-    )
-    if ok_alias:
-        samples["ok (badge link)"] = "https://" + ok_alias.removeprefix("url:")
-    slip = slip_sample(second_ok) if second_ok else None
+    found.setdefault("unknown_badge", "urn:uuid:00000000-0000-4000-8000-000000000000")
+    found["malformed"] = "not a badge at all"
+    link = _someone_elses_link([*oks[:2], *found.values()])
+    if link:
+        found["recipient_mismatch"] = link
+    found.update(signed_samples(Path(current_app.instance_path)))
+    samples = {"ok": found["ok"]} if "ok" in found else {}
+    samples.update(_second_ok(oks[1]) if len(oks) > 1 else {})
+    samples.update((r.value, found[r.value]) for r in Reason if r is not Reason.OK
+                   and r.value in found)
+    return samples
+
+
+def _second_ok(award_id: str) -> dict[str, str]:
+    """Another "ok" award (trying one must not spend the other), as a badge link and a slip."""
+    samples: dict[str, str] = {}
+    alias = db.session.scalar(select(AwardKey.key).where(AwardKey.award_id == award_id,
+                                                         AwardKey.key.like("url:%")))
+    if alias:
+        samples["ok (badge link)"] = "https://" + alias.removeprefix("url:")
+    slip = slip_sample(award_id)
     if slip:
         samples["ok (district slip)"] = slip
-    samples["malformed"] = "not a badge at all"
     return samples
+
+
+def _someone_elses_link(skip: list[str]) -> str | None:
+    """A Canvas Credentials (Badgr) link to an award of a pin, with another person's email."""
+    alias = db.session.scalar(
+        select(AwardKey.key).join(AwardKey.award).join(Award.credential)
+        .where(AwardKey.key.like("url:api.badgr.io/%"), Award.revoked.is_(False),
+               Credential.has_pin.is_(True), AwardKey.award_id.not_in(skip))
+        .order_by(AwardKey.key).limit(1))
+    if alias is None:
+        return None
+    return f"https://{alias.removeprefix('url:')}?identity__email=someone.else@example.org"

@@ -28,6 +28,7 @@ from kiosk.sync.protocol import (
     public_key_text,
     time_text,
 )
+from kiosk.sync.worker import worker_of
 
 from ..db import write_transaction
 from ..errors import InvalidInput, KioskError
@@ -36,6 +37,7 @@ from ..models import utcnow
 from . import district_changes, lookups
 
 HUB_URL, KIOSK_ID, HUB_BUILDING = "hub:url", "hub:kiosk_id", "hub:building"
+ENROLLED_AT = "hub:enrolled_at"  # when this kiosk enrolled: how old it is before its first sync
 CURSOR, LAST_OK, LAST_TRY, LAST_ERROR = "sync:cursor", "sync:last_ok", "sync:last_try", \
     "sync:last_error"
 TOKEN_FILE, KEY_FILE = "hub-token", "kiosk-key.pem"
@@ -95,6 +97,9 @@ def _client(timeout: float = 15.0) -> tuple[HubClient, Enrollment]:
 
 
 def enroll(hub_url: str, code: str, kiosk_name: str = "") -> Enrollment:
+    """Enroll with the hub (the command line and the Sync page alike): the token and the time
+    of enrollment are kept, and the sync worker of `kiosk serve`, if any, starts the first sync
+    at once."""
     try:
         url = check_url(hub_url)
     except ValueError as exc:
@@ -118,6 +123,13 @@ def enroll(hub_url: str, code: str, kiosk_name: str = "") -> Enrollment:
         lookups.set_setting(KIOSK_ID, kiosk_id)
         lookups.set_setting(HUB_BUILDING, str(answer.get("building", building)))
         lookups.set_setting(CURSOR, "0")
+        lookups.set_setting(ENROLLED_AT, time_text(utcnow()))
+        # a sync, or a problem, of an earlier enrollment says nothing about this one
+        lookups.set_setting(LAST_OK, "")
+        lookups.set_setting(LAST_ERROR, "")
+    worker = worker_of(current_app)
+    if worker is not None:
+        worker.wake()
     return Enrollment(url, kiosk_id, str(answer.get("building", building)))
 
 
@@ -165,11 +177,11 @@ def sync_once(timeout: float = 15.0) -> SyncReport:
 def push_all(client: HubClient, found: Enrollment, report: SyncReport) -> None:
     while True:
         db.session.rollback()
-        batch = outbox.pending(db.session, PUSH_BATCH)
+        # plain values: the transaction below starts with a rollback, which expires the rows
+        batch = [outbox.as_event(e) for e in outbox.pending(db.session, PUSH_BATCH)]
         if not batch:
             return
-        answer = client.push(found.kiosk_id, [outbox.as_event(e).as_json() for e in batch],
-                             time_text(utcnow()))
+        answer = client.push(found.kiosk_id, [e.as_json() for e in batch], time_text(utcnow()))
         results = {r.get("id"): r for r in answer.get("results", []) if isinstance(r, dict)}
         sent, refused, now = [], 0, utcnow()
         with write_transaction() as session:

@@ -36,6 +36,7 @@ from ..models import (
     utcnow,
 )
 from . import lookups
+from .people import index_people
 
 log = logging.getLogger(__name__)
 
@@ -159,12 +160,22 @@ def _awards(session: Session, rows: list[dict[str, Any]]) -> None:
         keys += [(k, award_id) for k in found]
     if not awards:
         return
+    known = {e: (i, n, m) for e, i, n, m in session.execute(  # as they were before this page
+        select(Person.employee_id, Person.id, Person.name, Person.email)
+        .where(Person.employee_id.in_(list(people))))}
     conn.exec_driver_sql(_PERSON_UPSERT, sorted(people.values()))
-    ids = dict(session.execute(select(Person.employee_id, Person.id)
-                               .where(Person.employee_id.in_(list(people)))).all())
+    ids = {e: row[0] for e, row in known.items()}
+    added = [e for e in people if e not in known]
+    if added:
+        ids.update(session.execute(select(Person.employee_id, Person.id)
+                                   .where(Person.employee_id.in_(added))).all())
     conn.exec_driver_sql(_AWARD_UPSERT, sorted(
         (a[0], ids[a[1]], *a[2:], stamp) for a in awards))
     conn.exec_driver_sql(_KEY_INSERT, sorted(keys))
+    # the lookup's words: of the people added, and of those whose name or email changed
+    index_people(session, [(ids[e], e, people[e][1], people[e][2]) for e in added], new=True)
+    index_people(session, [(ids[e], e, name, email) for e, name, email, _ in people.values()
+                           if e in known and known[e][1:] != (name, email)])
 
 
 _PERSON_UPSERT = (

@@ -1,6 +1,6 @@
 """What the sync badge and the Sync page say about this kiosk and the district hub: enrolled or
-not, online or offline, events waiting or refused, the last sync, and how fresh the district's
-data is."""
+not, its first sync running or waiting, online or offline, events waiting or refused, the last
+sync, and how fresh the district's data is."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from typing import Any
 from flask import current_app
 
 from kiosk.sync import outbox
+from kiosk.sync.worker import worker_of
 
 from ..extensions import db
 from ..models import utcnow
 from . import lookups
-from .district import LAST_ERROR, LAST_OK, enrollment
+from .district import ENROLLED_AT, LAST_ERROR, LAST_OK, enrollment
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,19 @@ class SyncStatus:
     last_ok: datetime | None
     error: str
     data_as_of: datetime | None
-    stale: bool  # no sync for longer than SYNC_WARN_DAYS
+    stale: bool  # no sync for longer than SYNC_WARN_DAYS (before the first: since enrolling)
+    enrolled_at: datetime | None = None  # None: not enrolled, or enrolled by an older version
+    first_sync: bool = False  # enrolled, and no sync has gone through since
+    syncing: bool = False  # the sync worker of `kiosk serve` is syncing now, or about to
+
+    @property
+    def state(self) -> str:
+        """not_enrolled, first_sync_running, first_sync_waiting, online or offline."""
+        if not self.enrolled:
+            return "not_enrolled"
+        if self.first_sync:
+            return "first_sync_running" if self.syncing else "first_sync_waiting"
+        return "online" if self.online else "offline"
 
     @property
     def level(self) -> str:
@@ -49,13 +62,21 @@ def _time(value: str | None) -> datetime | None:
 def sync_status() -> SyncStatus:
     enrolled = enrollment() is not None
     last_ok = _time(lookups.get_setting(LAST_OK))
+    enrolled_at = _time(lookups.get_setting(ENROLLED_AT)) if enrolled else None
     error = lookups.get_setting(LAST_ERROR) or ""
+    first_sync = enrolled and last_ok is None  # (enrolling forgets an earlier last sync)
+    # Stale counts from the last sync, or before the first from the enrollment; a kiosk
+    # enrolled by an older version, which did not note when, is stale until it syncs.
+    since = enrolled_at if first_sync else last_ok
     warn_after = timedelta(days=float(current_app.config["SYNC_WARN_DAYS"]))
-    stale = enrolled and (last_ok is None or utcnow() - last_ok > warn_after)
+    stale = enrolled and (since is None or utcnow() - since > warn_after)
+    worker = worker_of(current_app)
     return SyncStatus(
-        enrolled=enrolled, online=enrolled and not error and last_ok is not None,
+        enrolled=enrolled, online=enrolled and not first_sync and not error,
         waiting=outbox.waiting_count(db.session), rejected=outbox.rejected_count(db.session),
-        last_ok=last_ok, error=error, data_as_of=lookups.badge_data_as_of(), stale=stale)
+        last_ok=last_ok, error=error, data_as_of=lookups.badge_data_as_of(), stale=stale,
+        enrolled_at=enrolled_at, first_sync=first_sync,
+        syncing=enrolled and worker is not None and worker.busy)
 
 
 def stale_sync_warning() -> str:
@@ -63,9 +84,14 @@ def stale_sync_warning() -> str:
     status = sync_status()
     if not status.stale:
         return ""
-    when = ("has never synced with the district" if status.last_ok is None else
-            f"last synced with the district on "
-            f"{status.last_ok.astimezone(lookups.timezone()):%a %d %b %Y}")
+    zone = lookups.timezone()
+    if status.first_sync and status.enrolled_at is not None:
+        when = ("has not synced with the district since it enrolled on "
+                f"{status.enrolled_at.astimezone(zone):%a %d %b %Y}")
+    elif status.last_ok is None:
+        when = "has never synced with the district"
+    else:
+        when = f"last synced with the district on {status.last_ok.astimezone(zone):%a %d %b %Y}"
     return (f"This kiosk {when}. Verdicts use badge data that may be out of date: connect it "
             "to the network, or carry a sync bundle to the district (Sync page).")
 

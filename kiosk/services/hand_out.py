@@ -16,9 +16,10 @@ from kiosk.printers.worker import worker_of
 from kiosk.sync.outbox import add_event
 
 from ..db import write_transaction
+from ..domain.manual import ManualReasonError, manual_reason, may_hand_out_manually
 from ..domain.receipts import receipt_label
 from ..domain.staff import initials
-from ..errors import InvalidInput, Refused
+from ..errors import InvalidInput, NotAllowed, Refused
 from ..extensions import db
 from ..models import (
     Award,
@@ -33,7 +34,7 @@ from ..models import (
 )
 from . import lookups
 from .proof_awards import record_award
-from .scan import ScanResult, check_proof
+from .scan import ScanResult, check_award, check_proof
 
 
 @dataclass
@@ -53,34 +54,59 @@ def hand_out(
     source: str = "scan",
     print_receipt: bool = True,
     carrier: str | None = None,
+    manual: tuple[str, str] | None = None,
 ) -> HandOut:
-    """Record a hand-out in one transaction, then wake the print worker for its receipt."""
-    done = _record_hand_out(payload, nonce, staff_id, at, note, source, print_receipt, carrier)
+    """Record a hand-out in one transaction, then wake the print worker for its receipt.
+
+    ``manual`` (a reason code and a note) marks a hand-out found by manual lookup: ``payload``
+    is then the award's id, no proof was scanned, and the reason (why not) goes on every
+    record of it."""
+    how = Check(payload, carrier, _manual_reason(*manual) if manual is not None else None)
+    done = _record_hand_out(how, nonce, staff_id, at, note, source, print_receipt)
     worker = worker_of(current_app)
     if worker is not None and not done.repeated:
         worker.wake()
     return done
 
 
-def _record_hand_out(payload: str, nonce: str, staff_id: int, at: datetime | None, note: str,
-                     source: str, print_receipt: bool, carrier: str | None) -> HandOut:
+@dataclass(frozen=True)
+class Check:
+    """What to check again inside the hand-out's transaction: a scanned payload (and the badge
+    image it came from), or an award found by manual lookup and why no proof was scanned."""
+
+    payload: str
+    carrier: str | None = None
+    manual_reason: str | None = None
+
+    def verdict(self, at: datetime) -> ScanResult:
+        if self.manual_reason is not None:
+            return check_award(self.payload, now=at)
+        return check_proof(self.payload, now=at, carrier=self.carrier)
+
+
+def _record_hand_out(how: Check, nonce: str, staff_id: int, at: datetime | None, note: str,
+                     source: str, print_receipt: bool) -> HandOut:
     nonce = _valid_nonce(nonce)
     now = utcnow()
     at = at or now
     if at > now:
         raise InvalidInput("A hand-out cannot be recorded in the future.")
+    if how.manual_reason is not None:
+        source = "manual"
     try:
         with write_transaction() as session:
             earlier = session.get(Distribution, nonce)
             if earlier is not None:
-                return _repeat(earlier, payload, at, carrier)
-            result = check_proof(payload, now=at, carrier=carrier)
+                return _repeat(earlier, how, at)
+            staff = _staff(session, staff_id, how)
+            result = how.verdict(at)
             if not result.ok:
                 raise Refused(result)
             if result.new_award:
                 record_award(session, result.proof, result.award, result.person_id,
                              result.credential_id)
-            dist = _record(session, result, nonce, staff_id, at, now, note, source)
+            dist = _record(session, result, nonce, staff, at, now, note, source,
+                           how.manual_reason or "")
             if print_receipt and current_app.config["PRINTER_BACKEND"] != "none":
                 session.add(PrintJob(distribution_id=dist.id, kind="receipt",
                                      data=render_receipt(receipt_data(dist), _profile())))
@@ -91,19 +117,36 @@ def _record_hand_out(payload: str, nonce: str, staff_id: int, at: datetime | Non
         db.session.rollback()
         earlier = db.session.get(Distribution, nonce)
         if earlier is not None:
-            return _repeat(earlier, payload, at, carrier)
-        now_says = check_proof(payload, now=at, carrier=carrier)
+            return _repeat(earlier, how, at)
+        now_says = how.verdict(at)
         if now_says.ok:  # refused for another reason (a receipt number taken): nothing written
             raise InvalidInput("The kiosk was busy and recorded nothing. Press Enter again.") \
                 from None
         raise Refused(now_says) from None
 
 
-def _record(session, result, nonce, staff_id, at, now, note, source) -> Distribution:  # type: ignore[no-untyped-def]
-    building = lookups.this_building()
+def _manual_reason(code: str, note: str) -> str:
+    try:
+        return manual_reason(code, note)
+    except ManualReasonError as exc:
+        raise InvalidInput(str(exc)) from None
+
+
+def _staff(session, staff_id: int, how: Check) -> StaffUser:  # type: ignore[no-untyped-def]
+    """The staff member handing out, if they may: active, and senior enough for a manual
+    hand-out where the district asks for that."""
     staff = session.get(StaffUser, staff_id)
     if staff is None or not staff.active:
         raise InvalidInput("Only an active staff member can hand out pins.")
+    if how.manual_reason is not None and not may_hand_out_manually(
+            staff.role, current_app.config["MANUAL_HAND_OUT_ROLE"]):
+        raise NotAllowed("Your login may not hand out a pin found by manual lookup. Ask "
+                         "office staff or an administrator.")
+    return staff
+
+
+def _record(session, result, nonce, staff, at, now, note, source, manual_reason) -> Distribution:  # type: ignore[no-untyped-def]
+    building = lookups.this_building()
     claim_no = session.scalar(
         select(func.count()).select_from(Distribution).where(
             Distribution.person_id == result.person_id,
@@ -128,6 +171,7 @@ def _record(session, result, nonce, staff_id, at, now, note, source) -> Distribu
         source=source,
         payload_format=result.proof.format,
         note=note.strip()[:500],
+        manual_reason=manual_reason,
     )
     session.add(dist)
     session.flush()  # the unique constraints speak here, before anything else is written
@@ -155,13 +199,14 @@ def _record(session, result, nonce, staff_id, at, now, note, source) -> Distribu
         "source": source,
         "format": dist.payload_format,
         "new_award": result.new_award,
+        "manual": bool(manual_reason),
+        "manual_reason": manual_reason,
     })
     return dist
 
 
-def _repeat(earlier: Distribution, payload: str, at: datetime,
-            carrier: str | None) -> HandOut:
-    result = check_proof(payload, now=at, carrier=carrier)
+def _repeat(earlier: Distribution, how: Check, at: datetime) -> HandOut:
+    result = how.verdict(at)
     if result.award is None or result.award.award_id != earlier.award_id:
         raise InvalidInput("That hand-out form was already used. Scan the proof again.")
     return HandOut(earlier, result, repeated=True)
@@ -193,4 +238,5 @@ def receipt_data(dist: Distribution, copy: bool = False) -> ReceiptData:
         receipt=dist.receipt,
         copy=copy,
         voided=dist.void is not None,
+        manual=dist.manual_reason,
     )

@@ -14,7 +14,8 @@ from ..models import Distribution
 from . import lookups
 
 CSV_COLUMNS = ("receipt", "handed_out_at", "person", "employee_id", "credential", "pin",
-               "award_id", "staff", "building", "source", "note", "voided_at", "voided_by",
+               "award_id", "staff", "building", "source", "manual_reason", "note", "voided_at",
+               "voided_by",
                "void_reason", "distribution_id")
 
 
@@ -52,7 +53,7 @@ def csv_lines() -> Iterator[str]:
         writer.writerow([_cell(x) for x in (
             d.receipt, d.handed_out_at.astimezone(tz).isoformat(timespec="seconds"),
             d.person.name, d.person.employee_id, d.credential.name, d.credential.pin_label,
-            d.award_id, d.staff.name, d.building.name, d.source, d.note,
+            d.award_id, d.staff.name, d.building.name, d.source, d.manual_reason, d.note,
             v.voided_at.astimezone(tz).isoformat(timespec="seconds") if v else "",
             v.staff.name if v else "", v.reason if v else "", d.id,
         )])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from ..domain.eligibility import AwardFacts, PriorHandOut
 from ..errors import InvalidInput, NotFound
@@ -23,6 +24,7 @@ from ..models import (
     StaffUser,
     StockOnHand,
     Void,
+    WaitlistEntry,
 )
 
 BADGE_DATA_AS_OF = "badge_data_as_of"
@@ -116,6 +118,31 @@ def prior_facts(dist: Distribution) -> PriorHandOut:
         building=dist.building.name,
         staff=dist.staff.name,
     )
+
+
+@dataclass(frozen=True)
+class WaitlistPlace:
+    """Where a person stands on the waitlist for a pin: since when, number ``position`` of
+    ``of`` people waiting (first come, first served)."""
+
+    since: datetime
+    position: int
+    of: int
+
+
+def waitlist_place(person_id: int, credential_id: int) -> WaitlistPlace | None:
+    entry = db.session.execute(
+        select(WaitlistEntry.id, WaitlistEntry.added_at).where(
+            WaitlistEntry.person_id == person_id, WaitlistEntry.credential_id == credential_id,
+            WaitlistEntry.status == "waiting")).first()
+    if entry is None:
+        return None
+    waiting = WaitlistEntry.credential_id == credential_id, WaitlistEntry.status == "waiting"
+    ahead = db.session.scalar(select(func.count()).select_from(WaitlistEntry).where(
+        *waiting, or_(WaitlistEntry.added_at < entry.added_at,
+                      (WaitlistEntry.added_at == entry.added_at) & (WaitlistEntry.id < entry.id))))
+    total = db.session.scalar(select(func.count()).select_from(WaitlistEntry).where(*waiting))
+    return WaitlistPlace(entry.added_at, int(ahead or 0) + 1, int(total or 0))
 
 
 def on_hand(credential_id: int) -> int:

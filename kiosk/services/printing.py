@@ -24,7 +24,7 @@ from kiosk.printers.transport import (
 from kiosk.printers.worker import PrinterState, ask_status, worker_of
 
 from ..db import write_transaction
-from ..domain.staff import may_see_receipt
+from ..domain.staff import CurrentUser, may_see_receipt
 from ..errors import InvalidInput, KioskError, NotAllowed, NotFound
 from ..extensions import db
 from ..models import Distribution, PrintJob, StaffUser, utcnow
@@ -53,6 +53,13 @@ class PrinterView:
     @property
     def words(self) -> str:
         return self.state.status.words
+
+    @property
+    def printing_soon(self) -> bool:
+        """Receipts wait for a printer that can take them: they print within moments, so the
+        badge asks again within a second instead of saying "waiting" for a whole poll."""
+        return (self.counts.waiting > self.counts.uncertain
+                and not self.state.status.holds_queue)
 
 
 def printer_view() -> PrinterView:
@@ -137,7 +144,7 @@ def reprint(distribution_id: str, staff_id: int) -> PrintJob:
     return job
 
 
-def receipt_pdf(distribution_id: str, user: StaffUser) -> tuple[str, bytes]:
+def receipt_pdf(distribution_id: str, user: CurrentUser) -> tuple[str, bytes]:
     """The receipt of a hand-out as a PDF: (file name, bytes). COPY once a receipt printed."""
     dist = db.session.get(Distribution, distribution_id)
     if dist is None:

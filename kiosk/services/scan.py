@@ -10,9 +10,10 @@ from typing import Any
 from ..domain.eligibility import AwardFacts, PriorHandOut, decide
 from ..domain.payload import Proof
 from ..domain.proof_errors import ProofError
-from ..domain.proofs import FORMAT_NAMES, read_image, read_proof
+from ..domain.proofs import FORMAT_NAMES, LOOKUP, read_image, read_proof
 from ..domain.reasons import Reason
-from ..models import utcnow
+from ..extensions import db
+from ..models import Award, utcnow
 from . import lookups, proof_awards
 from .trust import DatabaseFacts
 
@@ -30,11 +31,17 @@ class ScanResult:
     person_id: int | None = None
     credential_id: int | None = None
     new_award: bool = False  # a signed proof of an award the cache does not hold yet
+    waiting: lookups.WaitlistPlace | None = None  # this person's place on the pin's waitlist
     nonce: str = field(default_factory=lambda: str(uuid.uuid4()))
 
     @property
     def ok(self) -> bool:
         return self.reason is Reason.OK
+
+    @property
+    def manual(self) -> bool:
+        """Found by manual lookup: no proof was scanned."""
+        return self.proof is not None and self.proof.format == LOOKUP
 
     @property
     def carrier(self) -> str:
@@ -89,6 +96,12 @@ class ScanResult:
             ),
             "checked": self.checked,
             "new_award": self.new_award,
+            "waitlist": (
+                {"since": self.waiting.since.isoformat(), "position": self.waiting.position,
+                 "of": self.waiting.of}
+                if self.waiting
+                else None
+            ),
         }
 
 
@@ -117,10 +130,29 @@ def check_image(data: bytes, now: datetime | None = None) -> ScanResult:
     return _verdict(proof, now, checked_against)
 
 
+def check_award(award_id: str, now: datetime | None = None) -> ScanResult:
+    """The verdict for an award picked by manual lookup (the proof had no code that scans):
+    the same rules as a scan, with nothing signed to check."""
+    now = now or utcnow()
+    checked_against = lookups.badge_data_as_of()
+    award = db.session.get(Award, award_id[:512]) if award_id else None
+    if award is None:
+        return ScanResult(Reason.UNKNOWN_BADGE, payload=award_id[:512],
+                          detail="That award is not in the badge data on this kiosk.",
+                          checked_against=checked_against)
+    return _award_verdict(Proof(format=LOOKUP, text=award.id, keys=()), award, now,
+                          checked_against)
+
+
 def _verdict(proof: Proof, now: datetime, checked_against: datetime | None) -> ScanResult:
     award = lookups.find_award(proof.keys)
     if award is None:
         return _verdict_for_new_award(proof, now, checked_against)
+    return _award_verdict(proof, award, now, checked_against)
+
+
+def _award_verdict(proof: Proof, award: Award, now: datetime,
+                   checked_against: datetime | None) -> ScanResult:
     facts = lookups.award_facts(award)
     prior = lookups.prior_hand_out(award.person_id, award.credential_id)
     stock = lookups.on_hand(award.credential_id) if award.credential.has_pin else None
@@ -137,7 +169,15 @@ def _verdict(proof: Proof, now: datetime, checked_against: datetime | None) -> S
         checked_against=checked_against,
         person_id=award.person_id,
         credential_id=award.credential_id,
+        waiting=_place(reason, award.person_id, award.credential_id),
     )
+
+
+def _place(reason: Reason, person_id: int, credential_id: int) -> lookups.WaitlistPlace | None:
+    """The person's place on the waitlist, where it matters to the verdict."""
+    if reason in (Reason.OK, Reason.OUT_OF_STOCK):
+        return lookups.waitlist_place(person_id, credential_id)
+    return None
 
 
 def _verdict_for_new_award(proof: Proof, now: datetime,
@@ -159,7 +199,8 @@ def _verdict_for_new_award(proof: Proof, now: datetime,
     return ScanResult(reason, payload=proof.text, detail=_detail(reason, proof, facts),
                       proof=proof, award=facts, prior=prior, on_hand=stock,
                       checked_against=checked_against, person_id=person_id,
-                      credential_id=credential_id, new_award=True)
+                      credential_id=credential_id, new_award=True,
+                      waiting=_place(reason, person_id, credential_id))
 
 
 def _detail(reason: Reason, proof: Proof, facts: AwardFacts) -> str:

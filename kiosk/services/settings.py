@@ -83,6 +83,15 @@ GENERAL = (
     Editable("RECEIPT_NAMES", "Names on receipts",
              "Print the staff member's full name, or only their initials.",
              choices=("full", "initials"), kind="choice"),
+    Editable("SOUNDS", "Sounds at the desk",
+             "A short sound for each verdict: hand out, already handed out, refused.",
+             choices=("on", "off"), kind="choice"),
+    Editable("MANUAL_HAND_OUT_ROLE", "Who may hand out a pin found by manual lookup",
+             "A proof with no code that scans: staff find the person by name and check their "
+             "ID. Each such hand-out is marked manual, with its reason, everywhere.",
+             choices=("designee", "office", "admin"), kind="choice",
+             labels={"designee": "designees, office staff and administrators",
+                     "office": "office staff and administrators", "admin": "administrators"}),
 )
 
 PRINTER = (
@@ -164,8 +173,9 @@ def save_settings(form: dict[str, str], group: str = "general") -> None:
     if group not in GROUPS:
         raise InvalidInput("Unknown group of settings.")
     items = GROUPS[group]
-    values = {item.key: item.parse(form.get(item.key, "")) for item in items}
-    stored = {item.key: _stored(item, values[item.key]) for item in items}
+    # a field the form did not send keeps its value (an older page, a partial form)
+    values = {item.key: item.parse(form[item.key]) for item in items if item.key in form}
+    stored = {item.key: _stored(item, values[item.key]) for item in items if item.key in values}
     if group == "printer":
         problems = printer_problems({**current_app.config, **stored})
         if problems:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from kiosk.sync.outbox import add_event
 
 from ..db import write_transaction
-from ..domain.stock import StockError, count_delta, signed_quantity
+from ..domain.stock import StockError, count_delta, signed_quantity, stock_state
 from ..errors import InvalidInput
 from ..extensions import db
 from ..models import Credential, StockMovement, StockOnHand, utcnow
@@ -22,6 +22,11 @@ class StockLevel:
     credential: str
     pin: str
     on_hand: int
+
+    @property
+    def state(self) -> str:
+        """``empty``, ``low`` or ``ok``."""
+        return stock_state(self.on_hand)
 
 
 def receive_stock(credential: str, qty: int, staff_id: int | None, note: str = "") -> StockLevel:

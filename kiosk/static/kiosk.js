@@ -1,7 +1,15 @@
 // Pin Kiosk scan page behaviour. The page works without this file (plain forms); with it:
-// - the scan field keeps focus, and takes it back after every swap;
+// - the scan field keeps focus, and takes it back after every verdict;
 // - a keyboard-wedge scanner's payload is sent on Enter, on Tab, or after ~100 ms of silence;
-// - Enter in the empty scan field hands out the pin of a green verdict;
+// - the text of a scan leaves the field the moment it is sent, and nothing else ever empties
+//   the field: a poll of the status bar, or the answer to the last scan, cannot cut the next
+//   scan or a badge id typed by hand;
+// - scans are sent one at a time, in order, after any hand-out in flight: a verdict is never
+//   overwritten by an older answer, and every scan reaches the kiosk;
+// - Enter in the empty scan field does the verdict's action (hand out, or put on the
+//   waitlist), but never while the next proof is being checked;
+// - F2 goes to "Find a person" (for a proof with no code that scans), Escape comes back;
+// - a short sound says "hand out", "already handed out" or "refused" (a setting turns it off);
 // - the page reloads after the idle timeout so that the server's logout shows.
 (function () {
   "use strict";
@@ -9,33 +17,143 @@
   var SCANNER_GAP_MS = 35;  // keys closer together than this on average come from a scanner
   var PAUSE_MS = 500;       // a pause this long starts a new run of keys
   var MIN_BURST = 6;        // a scan is at least this many keys
+  var CONTINUE_MS = 150;    // keys this soon after a scan sent on silence are the rest of it
+                            // (no one presents the next proof within a quarter of a second)
 
-  function field() { return document.getElementById("payload"); }
-  var silenceTimer = null, lastInput = 0, burst = 0, burstStart = 0;
+  function byId(id) { return document.getElementById(id); }
+  function field() { return byId("payload"); }
+  function verdictBox() { return byId("verdict"); }
 
-  function submitScan() {
-    clearTimeout(silenceTimer);
-    burst = 0;
-    var f = field();
-    if (!f || !f.value.trim()) return;
-    document.getElementById("scan-form").requestSubmit();
+  // --- the desk: requests whose answer takes the verdict's place -------------------------
+  var queue = [];        // scans typed and not sent yet, oldest first
+  var outgoing = null;   // the scan being handed to htmx right now
+  var inFlight = 0;      // desk requests sent and not answered yet
+  var lastScanAt = 0, lastLookupKeyAt = 0;
+
+  function deskRequest(elt) {
+    return !!(elt && elt.closest && elt.closest("[data-desk]"));
   }
 
-  function handOut() {
-    var form = document.getElementById("hand-out-form");
-    if (form && !form.querySelector("button[disabled]")) form.requestSubmit();
+  function setChecking(on) {
+    var box = verdictBox();
+    if (!box) return;
+    if (on) box.setAttribute("aria-busy", "true"); else box.removeAttribute("aria-busy");
+  }
+
+  function pump() {
+    var form = byId("scan-form");
+    if (!form || inFlight > 0 || outgoing !== null || !queue.length) return;
+    outgoing = queue.shift();
+    form.requestSubmit();  // htmx asks configRequest for the values, which sends `outgoing`
+  }
+
+  // Take the scan's text out of the field now, and send it when the desk is free.
+  function sendScan(text) {
+    if (!text || !text.trim()) return;
+    lastScanAt = performance.now();
+    queue.push(text);
+    setChecking(true);
+    pump();
+  }
+
+  // ``bySilence``: the scanner sent no terminator and went quiet. Should it go on (a Bluetooth
+  // scanner that stalls), the rest arrives within moments: it is joined to what was sent, and
+  // the whole is checked again, so the verdict is never that of a piece.
+  function submitScan(bySilence) {
+    clearTimeout(silenceTimer);
+    var f = field();
+    if (!f) return;
+    var text = f.value;
+    if (continuing()) text = lastSilent.text + text;
+    lastSilent = bySilence === true ? { text: text, at: performance.now() } : null;
+    burst = 0;
+    f.value = "";
+    sendScan(text);
+  }
+
+  function continuing() {
+    return !!lastSilent && burst > 0 && burstStart - lastSilent.at < CONTINUE_MS;
+  }
+
+  // The verdict's action on Enter: hand out (green) or put on the waitlist (out of stock).
+  function enterAction() {
+    if (inFlight > 0 || queue.length || outgoing !== null) return;  // a newer verdict is coming
+    var box = verdictBox();
+    var form = box && box.querySelector("form[data-enter-action]");
+    if (!form || form.querySelector("button[disabled]")) return;
+    if (form.querySelector("[data-needs-choice]") && !form.checkValidity()) {
+      form.reportValidity();
+      return;
+    }
+    form.requestSubmit();
   }
 
   function isControl(el) {
     return el && el !== document.body && el.matches("input, select, textarea, button, a, summary");
   }
 
+  // --- keys ---------------------------------------------------------------------------------
+  var silenceTimer = null, lastInput = 0, burst = 0, burstStart = 0, burstFrom = 0;
+  var lastSilent = null;  // the last scan sent on silence: {text, at}
+
+  // A scanner by the average pace of the run, so that one late key (a busy PC) does not turn a
+  // scan into typing and leave it unsent; the rest of a scan sent on silence, however short.
+  function isScanner() {
+    var pace = burst > 1 ? (lastInput - burstStart) / (burst - 1) : 0;
+    if (continuing() && pace < SCANNER_GAP_MS) return true;
+    return burst >= MIN_BURST && pace < SCANNER_GAP_MS;
+  }
+
+  // A scanner that types into the "Find a person" box (the focus was there): the scan is
+  // moved to the scan field's queue, and what the person had typed stays.
+  function scanFromLookup() {
+    clearTimeout(silenceTimer);
+    var box = byId("lookup-q"), f = field();
+    if (!box || !f) return;
+    var text = box.value.slice(burstFrom);
+    box.value = box.value.slice(0, burstFrom);
+    burst = 0;
+    f.focus();
+    sendScan(text);
+  }
+
   document.addEventListener("keydown", function (e) {
     var f = field();
-    if (!f || e.target !== f) return;
+    if (!f) return;
+    if (e.key === "F2") {
+      var box = byId("lookup-q");
+      if (box) { e.preventDefault(); box.focus(); box.select(); }
+      return;
+    }
+    if (e.target && e.target.id === "lookup-q") {
+      if ((e.key === "Enter" || e.key === "Tab") && isScanner()) {
+        e.preventDefault();
+        scanFromLookup();
+      } else if (e.key === "Escape") {
+        e.preventDefault();
+        f.focus();
+      } else if (e.key === "ArrowDown") {
+        var first = document.querySelector("#verdict [data-lookup] button");
+        if (first) { e.preventDefault(); first.focus(); }
+      }
+      return;
+    }
+    if (e.key === "Enter" && e.target && e.target.closest &&
+        e.target.closest("form[data-enter-action]") && e.target.type === "radio") {
+      e.preventDefault();  // Enter on a reason chooses it and hands out
+      enterAction();
+      return;
+    }
+    if (e.target !== f) return;
+    if ((e.key === "Enter" || e.key === "Tab") && !f.value && lastSilent &&
+        performance.now() - lastSilent.at < CONTINUE_MS) {
+      e.preventDefault();  // the terminator of a scan that stalled before it: already sent
+      lastSilent = null;
+      return;
+    }
     if (e.key === "Enter") {
       e.preventDefault();
-      if (f.value.trim()) submitScan(); else handOut();
+      if (f.value.trim()) submitScan(); else enterAction();
     } else if (e.key === "Tab" && f.value.trim() && isScanner()) {
       e.preventDefault();  // scanners configured to end with Tab
       submitScan();
@@ -43,20 +161,31 @@
   });
 
   document.addEventListener("input", function (e) {
-    var f = field();
-    if (!f || e.target !== f) return;
+    var f = field(), box = byId("lookup-q");
+    var inLookup = box && e.target === box;
+    if (!f || (e.target !== f && !inLookup)) return;
     var now = performance.now();
-    if (burst === 0 || now - lastInput > PAUSE_MS) { burst = 0; burstStart = now; }
+    if (burst === 0 || now - lastInput > PAUSE_MS) {
+      burst = 0;
+      burstStart = now;
+      burstFrom = inLookup ? Math.max(0, box.value.length - 1) : 0;
+    }
     burst += 1;
     lastInput = now;
     clearTimeout(silenceTimer);
-    if (isScanner()) silenceTimer = setTimeout(submitScan, SILENCE_MS);
+    if (inLookup) lastLookupKeyAt = now;
+    if (isScanner()) silenceTimer = setTimeout(inLookup ? scanFromLookup : silence, SILENCE_MS);
   });
 
-  // A scanner by the average pace of the run, so that one late key (a busy PC) does not turn a
-  // scan into typing and leave it unsent.
-  function isScanner() {
-    return burst >= MIN_BURST && (lastInput - burstStart) / (burst - 1) < SCANNER_GAP_MS;
+  // The scanner went quiet: send the scan, unless its next keys are already waiting to be read
+  // (the page was busy: the quiet was the page's, not the scanner's).
+  function silence() {
+    var scheduling = navigator.scheduling;
+    if (scheduling && scheduling.isInputPending && scheduling.isInputPending()) {
+      silenceTimer = setTimeout(silence, 10);
+      return;
+    }
+    submitScan(true);
   }
 
   function refocus() {
@@ -64,10 +193,10 @@
     if (f && !isControl(document.activeElement)) f.focus();
   }
 
-  // A badge image: choosing a file, or dropping one anywhere on the page, checks it at once.
+  // --- badge images: choosing a file, or dropping one anywhere on the page, checks it at once
   function checkImage(files) {
-    var form = document.getElementById("image-form");
-    var input = document.getElementById("badge-image");
+    var form = byId("image-form");
+    var input = byId("badge-image");
     if (!form || !input || !files || !files.length) return;
     if (input.files !== files) {
       var list = new DataTransfer();
@@ -80,7 +209,7 @@
     if (e.target && e.target.id === "badge-image") checkImage(e.target.files);
   });
   document.addEventListener("dragover", function (e) {
-    if (!document.getElementById("image-form")) return;
+    if (!byId("image-form")) return;
     e.preventDefault();
     document.body.classList.add("dropping");
   });
@@ -88,7 +217,7 @@
     if (!e.relatedTarget) document.body.classList.remove("dropping");
   });
   document.addEventListener("drop", function (e) {
-    if (!document.getElementById("image-form")) return;
+    if (!byId("image-form")) return;
     e.preventDefault();
     document.body.classList.remove("dropping");
     checkImage(e.dataTransfer && e.dataTransfer.files);
@@ -100,30 +229,121 @@
   document.addEventListener("click", function () { setTimeout(refocus, 0); });
   window.addEventListener("focus", refocus);
 
-  // The status bar polls for its badges; that is not the person doing anything, so it must
-  // not clear messages, empty the scan field or hold off the idle logout.
-  function fromPoll(evt) {
+  // --- htmx: what each request is, and what its answer may change ----------------------------
+  function requestElt(evt) {
     var d = evt.detail || {};
-    var elt = d.elt || (d.requestConfig && d.requestConfig.elt);
+    return d.elt || (d.requestConfig && d.requestConfig.elt);
+  }
+
+  // The status bar polls for its badges; that is not the person doing anything, so it must
+  // not clear messages or hold off the idle logout (and it never touches the scan field).
+  function fromPoll(evt) {
+    var elt = requestElt(evt);
     return !!(elt && elt.closest && elt.closest("[data-status-poll]"));
   }
 
-  // A new request clears the error of the last one (errors land in #messages).
+  document.addEventListener("htmx:configRequest", function (evt) {
+    var elt = evt.detail.elt;
+    if (!elt || elt.id !== "scan-form") return;
+    if (outgoing !== null) {
+      evt.detail.parameters.set("payload", outgoing);
+      outgoing = null;
+    } else {  // the Check button: the text in the field is this scan; it leaves the field now
+      var f = field();
+      if (f && f.value === evt.detail.parameters.get("payload")) f.value = "";
+      lastScanAt = performance.now();
+      setChecking(true);
+    }
+  });
+
+  // A search typed in "Find a person" that a scan has overtaken is not sent: its answer would
+  // take the scan's verdict's place.
+  document.addEventListener("htmx:confirm", function (evt) {
+    var elt = evt.detail.elt;
+    if (elt && elt.id === "lookup-form" && lastScanAt > lastLookupKeyAt) evt.preventDefault();
+  });
+
+  // The request's end is read off the request itself ("loadend": answered, failed or cut
+  // off): the form that sent it may have left the page with the swap, and an event on it
+  // would never reach this document.
   document.addEventListener("htmx:beforeRequest", function (evt) {
     if (fromPoll(evt)) return;
-    var messages = document.getElementById("messages");
-    if (messages) messages.textContent = "";
+    var messages = byId("messages");
+    if (messages) messages.textContent = "";  // a new request clears the last one's error
+    var elt = requestElt(evt), xhr = evt.detail && evt.detail.xhr;
+    var desk = deskRequest(elt), isScan = !!elt && elt.id === "scan-form";
+    var config = evt.detail && evt.detail.requestConfig;
+    var sent = isScan && config && config.parameters ? config.parameters.get("payload") : null;
+    if (desk) inFlight += 1;
+    if (!xhr) return;
+    var aborted = false;
+    xhr.addEventListener("abort", function () { aborted = true; });
+    xhr.addEventListener("loadend", function () {
+      armIdle();
+      if (!desk) return;
+      inFlight = Math.max(0, inFlight - 1);
+      if (isScan && xhr.status === 0 && !aborted) {
+        // the kiosk did not answer: the scan goes back into the field, to send again
+        var f = field();
+        if (f && sent && !f.value) f.value = sent;
+        if (messages) messages.textContent = "The kiosk did not answer. Press Enter to try again.";
+      }
+      if (!inFlight && !queue.length && outgoing === null) setChecking(false);
+      setTimeout(pump, 0);
+    });
   });
 
   document.addEventListener("htmx:afterSettle", function (evt) {
-    if (fromPoll(evt)) return;
-    var image = document.getElementById("image-form");
-    if (image) image.reset();  // the same image can be chosen again for the next person
-    var f = field();
-    if (!f) return;
-    f.value = "";
-    f.focus();
+    var target = evt.detail && evt.detail.target;
+    if (!target || target.id !== "verdict") return;
+    var config = evt.detail.requestConfig;
+    var elt = config && config.elt;  // the form that asked (detail.elt is the swapped target)
+    var image = byId("image-form");
+    if (image && elt === image) image.reset();  // the same image can be chosen again
+    var lookup = byId("lookup-q");
+    var shown = target.querySelector("[data-reason]");
+    if (lookup && shown && shown.dataset.reason === "handed_out") lookup.value = "";
+    sound(shown ? shown.dataset.reason : (target.querySelector("[data-status]") ? "error" : ""));
+    var chosen = target.querySelector("[autofocus]");
+    if (chosen && !queue.length) { chosen.focus(); return; }
+    if (!isControl(document.activeElement) || target.contains(document.activeElement)) {
+      var f = field();
+      if (f) f.focus();
+    }
   });
+
+  // --- sounds: generated tones, nothing fetched ------------------------------------------------
+  var TONES = {
+    go: [[660, 0.09], [880, 0.14]],                 // rising: hand it out
+    already: [[520, 0.08], [0, 0.06], [520, 0.08]],  // two short: already has it
+    refused: [[220, 0.32]]                           // low: refused
+  };
+  var SOUND_OF = { ok: "go", handed_out: "go", waitlisted: "go", already_issued: "already" };
+  var audio = null;
+
+  function sound(reason) {
+    if (!reason) return;
+    var name = SOUND_OF[reason] || "refused";
+    document.dispatchEvent(new CustomEvent("kiosk:sound", { detail: name }));
+    if (document.body.dataset.sounds !== "on" || !window.AudioContext) return;
+    try {
+      audio = audio || new window.AudioContext();
+      var at = audio.currentTime;
+      TONES[name].forEach(function (tone) {
+        if (tone[0]) {
+          var osc = audio.createOscillator(), gain = audio.createGain();
+          osc.type = name === "refused" ? "square" : "sine";
+          osc.frequency.value = tone[0];
+          gain.gain.setValueAtTime(0.18, at);
+          gain.gain.exponentialRampToValueAtTime(0.001, at + tone[1]);
+          osc.connect(gain).connect(audio.destination);
+          osc.start(at);
+          osc.stop(at + tone[1]);
+        }
+        at += tone[1];
+      });
+    } catch (err) { /* no sound device: the verdict on screen is enough */ }
+  }
 
   var idleTimer = null;
   function armIdle() {
@@ -131,8 +351,5 @@
     clearTimeout(idleTimer);
     if (seconds > 0) idleTimer = setTimeout(function () { window.location.reload(); }, (seconds + 5) * 1000);
   }
-  document.addEventListener("htmx:afterRequest", function (evt) {
-    if (!fromPoll(evt)) armIdle();
-  });
   document.addEventListener("DOMContentLoaded", function () { armIdle(); refocus(); });
 })();

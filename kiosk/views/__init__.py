@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, current_app, g
 
+from ..domain.manual import MANUAL_REASONS, may_hand_out_manually
 from ..domain.reasons import Reason
 from ..domain.staff import can, may_see_receipt, may_void
 from ..models import utcnow
@@ -24,6 +25,7 @@ def register_views(app: Flask) -> None:
     def page_context() -> dict[str, Any]:
         return {"status": _status, "local": _local, "Reason": Reason, "now_utc": utcnow,
                 "can_void": _can_void, "may": _may, "sees_receipt": _sees_receipt,
+                "manual_reasons": MANUAL_REASONS, "may_hand_out_manually": _manual_ok,
                 "idle_seconds": int(app.config["IDLE_MINUTES"] * 60)}
 
 
@@ -43,6 +45,12 @@ def _can_void(dist: Any) -> bool:
 def _may(action: str) -> bool:
     user = g.get("user")
     return bool(user) and can(user.role, action)
+
+
+def _manual_ok() -> bool:
+    user = g.get("user")
+    return bool(user) and may_hand_out_manually(user.role,
+                                                current_app.config["MANUAL_HAND_OUT_ROLE"])
 
 
 def _sees_receipt(dist: Any) -> bool:

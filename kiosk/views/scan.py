@@ -5,10 +5,11 @@ from flask import Blueprint, g, redirect, request, url_for
 from ..auth import requires
 from ..services import hand_out_log
 from ..services.hand_out import hand_out
-from ..services.scan import check_image, check_proof
+from ..services.lookup import look_up
+from ..services.scan import check_award, check_image, check_proof
 from ..services.void import void_hand_out
 from ..services.waitlist import add_to_waitlist
-from .htmx import render
+from .htmx import render, wants_fragment
 
 bp = Blueprint("scan", __name__)
 
@@ -39,12 +40,32 @@ def scan_image():  # type: ignore[no-untyped-def]
     return render("scan.html", "partials/_verdict.html", result=result)
 
 
+@bp.get("/lookup")
+@requires("scan")
+def lookup():  # type: ignore[no-untyped-def]
+    """Find a person by name, employee number or email (as they type: HTMX)."""
+    query = request.args.get("q", "")
+    if wants_fragment() and not query.strip():
+        return "", 204  # an emptied search box leaves the verdict as it is
+    return render("scan.html", "partials/_lookup_results.html", found=look_up(query),
+                  query=query)
+
+
+@bp.get("/lookup/award")
+@requires("scan")
+def lookup_award():  # type: ignore[no-untyped-def]
+    """The verdict for a pin picked from the lookup: the same panel as a scan's."""
+    return render("scan.html", "partials/_verdict.html",
+                  result=check_award(request.args.get("award", "")))
+
+
 @bp.post("/hand-out")
 @requires("hand_out")
 def hand_out_pin():  # type: ignore[no-untyped-def]
     f = request.form
+    manual = (f.get("manual_reason", ""), f.get("manual_note", "")) if f.get("manual") else None
     done = hand_out(f.get("payload", ""), f.get("nonce", ""), g.user.id,
-                    carrier=f.get("carrier") or None)
+                    carrier=f.get("carrier") or None, manual=manual)
     return render("scan.html", "partials/_handed_out.html", done=done, oob=True)
 
 
@@ -59,6 +80,7 @@ def void(distribution_id: str):  # type: ignore[no-untyped-def]
 @bp.post("/waitlist")
 @requires("waitlist")
 def waitlist():  # type: ignore[no-untyped-def]
-    entry = add_to_waitlist(request.form.get("payload", ""), g.user.id,
-                            carrier=request.form.get("carrier") or None)
-    return render("scan.html", "partials/_waitlisted.html", entry=entry)
+    f = request.form
+    done = add_to_waitlist(f.get("payload", ""), g.user.id, carrier=f.get("carrier") or None,
+                           manual=bool(f.get("manual")))
+    return render("scan.html", "partials/_waitlisted.html", done=done)

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask, Response, flash, g, redirect, request, session, url_for
 
-from kiosk.domain.staff import idle_expired
+from kiosk.domain.staff import CurrentUser, idle_expired
 
 from .errors import NotAllowed, Unauthorized
 from .extensions import hub_db
@@ -43,7 +43,7 @@ def init_auth(app: Flask) -> None:
             return
         if request.endpoint != "static":
             session["seen"] = now.isoformat()
-        g.user = user
+        g.user = CurrentUser(user.id, user.name, user.role)  # values, not a live row
 
     @app.after_request
     def security_headers(response: Response) -> Response:

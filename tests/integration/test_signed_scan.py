@@ -164,7 +164,7 @@ def test_a_new_award_out_of_stock_goes_on_the_waitlist_with_its_award(corpus):
     new_id = f"urn:uuid:{uuid.uuid4()}"
     token = corpus.ob2_jws("cara@example.org", award_id=new_id, badge="url")
     assert check_proof(token).reason is Reason.OUT_OF_STOCK
-    entry = add_to_waitlist(token, _admin())
+    entry = add_to_waitlist(token, _admin()).entry
     assert entry.award_id == new_id
     assert db.session.get(Award, new_id) is not None
 

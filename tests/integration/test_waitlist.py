@@ -20,16 +20,18 @@ from tests.integration.conftest import count, set_stock
 
 
 def test_out_of_stock_puts_the_person_on_the_waitlist(ctx, staff):
-    entry = add_to_waitlist(f.CARA_CHALLENGES, staff["designee"])
-    assert entry.status == "waiting"
+    done = add_to_waitlist(f.CARA_CHALLENGES, staff["designee"])
+    assert done.entry.status == "waiting"
+    assert (done.added, done.place.position, done.place.of) == (True, 1, 1)
     entries = waiting()
     assert [(e.person.name, e.credential.name) for e in entries] == [("Cara Cole", f.CHALLENGES)]
 
 
 def test_adding_twice_keeps_one_entry(ctx, staff):
-    first = add_to_waitlist(f.CARA_CHALLENGES, staff["designee"]).id
-    second = add_to_waitlist(f.CARA_CHALLENGES, staff["office"]).id
-    assert first == second
+    first = add_to_waitlist(f.CARA_CHALLENGES, staff["designee"])
+    second = add_to_waitlist(f.CARA_CHALLENGES, staff["office"])
+    assert first.entry.id == second.entry.id
+    assert (first.added, second.added) == (True, False)
     assert count(WaitlistEntry) == 1
 
 
@@ -61,7 +63,7 @@ def test_someone_who_already_has_the_pin_is_not_waitlisted(ctx, staff):
 
 
 def test_handing_the_pin_out_later_fulfils_the_entry(ctx, staff):
-    entry_id = add_to_waitlist(f.CARA_CHALLENGES, staff["designee"]).id
+    entry_id = add_to_waitlist(f.CARA_CHALLENGES, staff["designee"]).entry.id
     receive_stock(f.CHALLENGES, 2, staff["office"])
     hand_out(f.CARA_CHALLENGES, str(uuid.uuid4()), staff["designee"])
     entry = db.session.get(WaitlistEntry, entry_id)
@@ -75,7 +77,7 @@ def test_after_a_void_and_a_new_shortage_the_person_can_wait_again(ctx, staff):
     dist_id = hand_out(f.CARA_CHALLENGES, str(uuid.uuid4()), staff["designee"]).distribution.id
     void_hand_out(dist_id, staff["designee"], "pin was damaged")
     set_stock(f.CHALLENGES, 0)
-    entry = add_to_waitlist(f.CARA_CHALLENGES, staff["designee"])
+    entry = add_to_waitlist(f.CARA_CHALLENGES, staff["designee"]).entry
     assert entry.status == "waiting"
     statuses = sorted(db.session.scalars(select(WaitlistEntry.status)).all())
     assert statuses == ["fulfilled", "waiting"]

@@ -38,3 +38,27 @@ def test_enroll_and_sync_from_the_command_line(bare_district: District) -> None:
         other.enroll(district.url)
         assert other.sync().ok
     assert_all_on_hub_once(district)
+
+
+def test_enroll_on_the_command_line_notes_when_the_kiosk_enrolled(
+        bare_district: District) -> None:
+    from datetime import datetime
+
+    from kiosk.models import utcnow
+    from kiosk.services import lookups
+    from kiosk.services.district import ENROLLED_AT
+    from kiosk.services.district_status import stale_sync_warning, sync_status
+
+    district = bare_district
+    kiosk = district.kiosks[0]
+    started = utcnow()
+    result = kiosk.app.test_cli_runner().invoke(
+        args=["enroll", "--hub", district.url, "--code", kiosk.code])
+    assert result.exit_code == 0, result.output
+
+    enrolled_at = datetime.fromisoformat(kiosk.call(lookups.get_setting, ENROLLED_AT) or "")
+    assert started <= enrolled_at <= utcnow()
+    status = kiosk.call(sync_status)
+    assert status.enrolled_at == enrolled_at
+    assert status.state == "first_sync_waiting" and not status.stale
+    assert kiosk.call(stale_sync_warning) == ""

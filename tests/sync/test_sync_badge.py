@@ -1,6 +1,7 @@
 """What the kiosk's people see of the sync: the warning at login when the kiosk has not synced
-for SYNC_WARN_DAYS, and the sync badge on every page (online or offline, events waiting, last
-sync, and the date of the district data verdicts are checked against)."""
+for SYNC_WARN_DAYS (counted from its enrollment until its first sync), and the sync badge on
+every page (first sync waiting, online or offline, events waiting, last sync, and the date of
+the district data verdicts are checked against)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ from sqlalchemy import func, select
 from kiosk.db import write_transaction
 from kiosk.models import utcnow
 from kiosk.services import lookups
-from kiosk.services.district import LAST_OK
+from kiosk.services.district import ENROLLED_AT, LAST_OK
 from kiosk.sync.hub.extensions import hub_db
 from kiosk.sync.hub.models import HubChange
 from kiosk.sync.protocol import time_text
 from tests.conftest import KioskClient
 from tests.factories import ALICE_TRAUMA
+from tests.web.dom import parse
 
 from .conftest import District, Kiosk
 
@@ -33,16 +35,22 @@ def log_in(kiosk: Kiosk, role: str = "designee") -> str:
     return client.get("/scan").get_data(as_text=True)
 
 
-def last_synced(kiosk: Kiosk, ago: timedelta) -> datetime:
-    """Make the kiosk's last good sync ``ago``; when that was."""
+def moved_back(kiosk: Kiosk, key: str, ago: timedelta) -> datetime:
+    """Make the kiosk's time ``key`` (its last good sync, its enrollment) ``ago``; when that
+    was."""
     when = utcnow() - ago
 
     def note() -> None:
         with write_transaction():
-            lookups.set_setting(LAST_OK, time_text(when))
+            lookups.set_setting(key, time_text(when))
 
     kiosk.call(note)
     return when
+
+
+def last_synced(kiosk: Kiosk, ago: timedelta) -> datetime:
+    """Make the kiosk's last good sync ``ago``; when that was."""
+    return moved_back(kiosk, LAST_OK, ago)
 
 
 def last_ok(kiosk: Kiosk) -> datetime:
@@ -52,7 +60,7 @@ def last_ok(kiosk: Kiosk) -> datetime:
 def test_a_kiosk_that_has_not_synced_for_days_warns_at_login(district: District) -> None:
     kiosk = district.kiosks[0]
     assert kiosk.app.config["SYNC_WARN_DAYS"] == 3
-    assert "This kiosk has never synced with the district" in log_in(kiosk)
+    assert "synced with the district" not in log_in(kiosk)  # enrolled a moment ago
 
     assert kiosk.sync().ok
     assert "synced with the district" not in log_in(kiosk)
@@ -81,7 +89,7 @@ def test_the_sync_badge_says_how_the_kiosk_stands(district: District) -> None:
         start = page.index('id="sync-badge"')
         return " ".join(page[start:page.index("</a>", start)].split())
 
-    assert "District sync: offline" in badge()  # enrolled, never synced
+    assert "District sync: waiting for its first sync" in badge()  # enrolled, never synced
     assert "3 events waiting" in badge()
 
     assert kiosk.sync().ok
@@ -106,3 +114,43 @@ def test_the_sync_badge_says_how_the_kiosk_stands(district: District) -> None:
     assert kiosk.sync().ok
     text = badge()
     assert "District sync: online" in text and "0 events waiting" in text
+
+
+def test_before_its_first_sync_a_kiosk_is_stale_days_after_it_enrolled(
+        district: District) -> None:
+    kiosk = district.kiosks[0]
+    kiosk.app.test_client_class = KioskClient
+    client = kiosk.app.test_client()
+    assert isinstance(client, KioskClient)
+    client.login("office")
+
+    def sync_page() -> tuple[str, str, set[str]]:
+        """The Sync panel's heading and alert, and the sync badge's classes."""
+        doc = parse(client.get("/sync").get_data(as_text=True))
+        alert = doc.find("p", class_="error", role="alert")
+        return (doc.one(id="sync-state-h").text, alert.text if alert else "",
+                doc.one(id="sync-badge").classes)
+
+    heading, alert, classes = sync_page()
+    assert heading == "Enrolled, waiting for its first sync with the district"
+    assert alert == "" and "bad" not in classes
+    assert "synced with the district" not in log_in(kiosk)
+
+    moved_back(kiosk, ENROLLED_AT, timedelta(days=2, hours=23))
+    heading, alert, classes = sync_page()
+    assert alert == "" and "bad" not in classes
+    assert "synced with the district" not in log_in(kiosk)
+
+    enrolled = moved_back(kiosk, ENROLLED_AT, timedelta(days=3, hours=1))
+    heading, alert, classes = sync_page()
+    assert heading == "Enrolled, waiting for its first sync with the district"
+    assert alert.startswith("This kiosk enrolled more than 3 days ago and has not synced with "
+                            "the district since.")
+    assert "bad" in classes
+    assert ("This kiosk has not synced with the district since it enrolled on "
+            f"{enrolled.astimezone(ZONE):%a %d %b %Y}.") in log_in(kiosk)
+
+    assert kiosk.sync().ok
+    heading, alert, classes = sync_page()
+    assert heading == "Online" and alert == "" and "bad" not in classes
+    assert "synced with the district" not in log_in(kiosk)

@@ -151,8 +151,35 @@ def test_polling_returns_only_the_out_of_band_badges(designee):
         assert found.one(id=badge_id).get("hx-swap-oob") == "true"
     badge = _badge(found)
     assert badge.text.endswith("1 receipt waiting")
-    assert badge.get("hx-trigger") == "every 10s", "the swapped-in badge keeps polling"
+    # a receipt about to print: the badge asks again within a second, not in 10 s
+    assert badge.get("hx-trigger") == "every 1s", "the swapped-in badge keeps polling"
     assert "data-status-poll" in badge.attrs
+
+
+def test_the_badge_follows_a_receipt_that_printed_at_once(designee, printer_spy):
+    """A receipt that printed in 10 ms does not read "1 receipt waiting" for a whole poll: while
+    one waits the badge asks every second, and once it printed it goes back to the poll."""
+    hand_out(designee, factories.ALICE_TRAUMA)
+    assert _badge(page(designee.get("/scan"))).get("hx-trigger") == "every 1s"
+    printer_spy.print_all()
+    badge = _badge(page(designee.get("/status/badges", headers=HX)))
+    assert "waiting" not in badge.text
+    assert badge.get("hx-trigger") == "every 10s"
+
+
+def test_a_printer_that_holds_its_queue_is_polled_at_the_usual_pace():
+    """Out of paper or offline, waiting receipts will not print in a moment: no fast poll."""
+    from kiosk.printers import status as st
+    from kiosk.printers.queue import QueueCounts
+    from kiosk.printers.worker import PrinterState
+    from kiosk.services.printing import PrinterView
+
+    waiting = QueueCounts(waiting=2, uncertain=0)
+    assert PrinterView("file", PrinterState(st.UNKNOWN), waiting).printing_soon
+    for held in (st.PAPER_OUT, st.OFFLINE, st.OFF):
+        assert not PrinterView("file", PrinterState(held), waiting).printing_soon
+    only_undecided = QueueCounts(waiting=1, uncertain=1)
+    assert not PrinterView("file", PrinterState(st.UNKNOWN), only_undecided).printing_soon
 
 
 def test_opening_the_poll_address_in_a_browser_leads_to_the_printer_page(designee):

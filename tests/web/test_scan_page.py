@@ -126,7 +126,7 @@ def test_already_issued_says_when_where_and_the_receipt(designee, hx):
 
 def test_a_revoked_badge_shows_the_district_reason(designee):
     panel = verdict_of(scan(designee, factories.BOB_REVOKED))
-    assert panel.one("p", class_="detail").text == "Issued in error"
+    assert panel.one("p", class_="detail").text == "Reason: Issued in error"
     assert panel.find("form") is None
 
 

@@ -42,5 +42,6 @@ def test_a_bad_idle_time_is_refused_and_nothing_changes(admin, minutes):
     assert "idle minutes" in page(response).one(role="alert").text
     form = page(admin.get("/settings")).one("form", action="/settings")
     assert form.one("input", name="IDLE_MINUTES").get("value") == "15"
-    selected = [o.text for o in form.one("select").find_all("option", selected=True)]
+    names = form.one("select", name="RECEIPT_NAMES")
+    selected = [o.text for o in names.find_all("option", selected=True)]
     assert selected == ["full"]

@@ -38,7 +38,8 @@ def test_out_of_stock_offers_the_waitlist(designee):
     assert form.get("method") == "post"
     assert form.get("hx-post") == "/waitlist"
     assert form.one("input", name="payload").get("value") == factories.CARA_CHALLENGES
-    assert form.one("button").text == "Put Cara Cole on the waitlist"
+    assert form.one("button").text == "Put Cara Cole on the waitlist Enter"
+    assert "data-enter-action" in form.attrs  # Enter in the empty scan field does it
     assert panel.find("form", id="hand-out-form") is None
 
 
