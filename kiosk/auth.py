@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, Response, flash, g, redirect, request, session, url_for
 
 from .domain.staff import CurrentUser, can, idle_expired
+from .domain.words import count
 from .errors import NotAllowed
 from .extensions import db
 from .models import StaffUser, utcnow
@@ -36,7 +37,7 @@ def init_auth(app: Flask) -> None:
             return
         if idle_expired(last_seen, now, app.config["IDLE_MINUTES"]):
             session.clear()
-            flash(f"You were logged out after {app.config['IDLE_MINUTES']} minutes "
+            flash(f"You were logged out after {count(app.config['IDLE_MINUTES'], 'minute')} "
                   "without activity.", "info")
             return
         if request.endpoint not in PASSIVE_ENDPOINTS:

@@ -200,6 +200,7 @@ def _serve(app: Flask, host: str, port: int, threads: int) -> None:
     from kiosk.sync.worker import install as install_sync
 
     from .db import start_checkpointer
+    from .services.district import sync_if_enrolled
     from .services.setup import ready_to_serve
 
     logging.basicConfig(level=logging.INFO,
@@ -211,7 +212,7 @@ def _serve(app: Flask, host: str, port: int, threads: int) -> None:
     if app.config.get("PRINT_WORKER"):
         install(app).start()
     if app.config.get("SYNC_WORKER"):
-        install_sync(app).start()
+        install_sync(app, sync_if_enrolled).start()
     with app.app_context():
         start_checkpointer(app, float(app.config["CHECKPOINT_SECONDS"]))
     click.echo(f"Pin Kiosk on http://{host}:{port}/  (Ctrl+C stops it)")

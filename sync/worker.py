@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask
 
@@ -20,8 +22,12 @@ BACKOFF_MAX_SECONDS = 300.0
 class SyncWorker(Rounds):
     name = "sync-worker"
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, sync: Callable[[float], Any]) -> None:
+        """``sync(timeout)`` syncs once if the kiosk is enrolled: a report with ``ok``,
+        ``pushed``, ``pulled``, ``summary`` and ``error``, or None when not enrolled
+        (kiosk.services.district.sync_if_enrolled; given, so the worker needs no service)."""
         self.app = app
+        self.sync = sync
         self.failures = 0
         self._running = False
         self._stop = threading.Event()
@@ -30,17 +36,15 @@ class SyncWorker(Rounds):
 
     def run_once(self) -> bool:
         """One sync; True when it went through."""
-        from kiosk.services.district import enrollment, sync_once
-
         with self.app.app_context():
             self._running = True
             try:
-                if enrollment() is None:
-                    return False
-                report = sync_once(timeout=float(self.app.config["SYNC_TIMEOUT_SECONDS"]))
+                report = self.sync(float(self.app.config["SYNC_TIMEOUT_SECONDS"]))
             finally:
                 self._running = False
                 db.session.remove()
+        if report is None:  # not enrolled
+            return False
         if report.ok:
             self.failures = 0
             if report.pushed or report.pulled:
@@ -75,8 +79,8 @@ class SyncWorker(Rounds):
 EXTENSION = "pin_kiosk.sync_worker"
 
 
-def install(app: Flask) -> SyncWorker:
-    worker = SyncWorker(app)
+def install(app: Flask, sync: Callable[[float], Any]) -> SyncWorker:
+    worker = SyncWorker(app, sync)
     app.extensions[EXTENSION] = worker
     return worker
 

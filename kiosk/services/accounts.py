@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import write_transaction
 from ..domain.staff import ROLES, after_wrong_pin, is_locked, valid_pin
+from ..domain.words import count
 from ..errors import InvalidInput, LoginRefused, NotFound
 from ..extensions import db
 from ..models import StaffUser, utcnow
@@ -58,8 +59,8 @@ def check_pin(user: Login | None, pin: str, locked_advice: str) -> str | None:
                                cfg["LOCKOUT_MINUTES"])
         user.failed_pins, user.locked_until = lock.failed, lock.locked_until
         if lock.locked_until:
-            return (f"Too many wrong PINs. This login is locked for {cfg['LOCKOUT_MINUTES']} "
-                    "minutes.")
+            return (f"Too many wrong PINs. This login is locked for "
+                    f"{count(cfg['LOCKOUT_MINUTES'], 'minute')}.")
         return "That name and PIN do not match."
     user.failed_pins, user.locked_until = 0, None
     return None

@@ -157,6 +157,11 @@ class SyncReport:
         return text + (f"; stopped: {self.error}" if self.error else "")
 
 
+def sync_if_enrolled(timeout: float = 15.0) -> SyncReport | None:
+    """What the sync worker of `kiosk serve` does each round: a sync, once enrolled."""
+    return sync_once(timeout) if enrollment() is not None else None
+
+
 def sync_once(timeout: float = 15.0) -> SyncReport:
     """Push what is waiting, then pull what is new. Never raises for a network problem: the
     report says what happened, and the badge shows it."""

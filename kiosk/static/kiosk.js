@@ -93,8 +93,17 @@
   }
 
   // --- keys ---------------------------------------------------------------------------------
-  var silenceTimer = null, lastInput = 0, burst = 0, burstStart = 0, burstFrom = 0;
+  var silenceTimer = null, lastInput = 0, burst = 0, burstStart = 0;
   var lastSilent = null;  // the last scan sent on silence: {text, at}
+  var lookupKeys = [];    // the last keys typed in "Find a person": [time, length before]
+
+  // Where, in the "Find a person" box, the scanner's keys began: the last run of keys closer
+  // together than a person types (what the person had typed before it stays).
+  function scannerRunStart() {
+    var i = lookupKeys.length - 1;
+    while (i > 0 && lookupKeys[i][0] - lookupKeys[i - 1][0] < SCANNER_GAP_MS * 2) i -= 1;
+    return i >= 0 ? lookupKeys[i][1] : 0;
+  }
 
   // A scanner by the average pace of the run, so that one late key (a busy PC) does not turn a
   // scan into typing and leave it unsent; the rest of a scan sent on silence, however short.
@@ -110,8 +119,10 @@
     clearTimeout(silenceTimer);
     var box = byId("lookup-q"), f = field();
     if (!box || !f) return;
-    var text = box.value.slice(burstFrom);
-    box.value = box.value.slice(0, burstFrom);
+    var from = scannerRunStart();
+    var text = box.value.slice(from);
+    box.value = box.value.slice(0, from);
+    lookupKeys = [];
     burst = 0;
     f.focus();
     sendScan(text);
@@ -141,9 +152,19 @@
     if (e.key === "Enter" && e.target && e.target.closest &&
         e.target.closest("form[data-enter-action]") && e.target.type === "radio") {
       e.preventDefault();  // Enter on a reason chooses it and hands out
+      e.target.checked = true;
       enterAction();
       return;
     }
+    var results = e.target && e.target.closest && e.target.closest("#verdict [data-lookup]");
+    if (results && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
+      var buttons = Array.prototype.slice.call(results.querySelectorAll("button"));
+      var at = buttons.indexOf(e.target) + (e.key === "ArrowDown" ? 1 : -1);
+      e.preventDefault();
+      if (at < 0) { byId("lookup-q").focus(); } else if (at < buttons.length) buttons[at].focus();
+      return;
+    }
+    if (results && e.key === "Escape") { e.preventDefault(); f.focus(); return; }
     if (e.target !== f) return;
     if ((e.key === "Enter" || e.key === "Tab") && !f.value && lastSilent &&
         performance.now() - lastSilent.at < CONTINUE_MS) {
@@ -168,12 +189,15 @@
     if (burst === 0 || now - lastInput > PAUSE_MS) {
       burst = 0;
       burstStart = now;
-      burstFrom = inLookup ? Math.max(0, box.value.length - 1) : 0;
     }
     burst += 1;
     lastInput = now;
     clearTimeout(silenceTimer);
-    if (inLookup) lastLookupKeyAt = now;
+    if (inLookup) {
+      lastLookupKeyAt = now;
+      lookupKeys.push([now, Math.max(0, box.value.length - (e.data ? e.data.length : 1))]);
+      if (lookupKeys.length > 600) lookupKeys.shift();
+    }
     if (isScanner()) silenceTimer = setTimeout(inLookup ? scanFromLookup : silence, SILENCE_MS);
   });
 
@@ -294,7 +318,9 @@
   });
 
   document.addEventListener("htmx:afterSettle", function (evt) {
-    var target = evt.detail && evt.detail.target;
+    // htmx also fires this on each out-of-band element of the answer (the status bar), with
+    // the same detail: only the event on the verdict itself is the verdict settling.
+    var target = evt.target;
     if (!target || target.id !== "verdict") return;
     var config = evt.detail.requestConfig;
     var elt = config && config.elt;  // the form that asked (detail.elt is the swapped target)

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, Response, flash, g, redirect, request, session, url_for
 
 from kiosk.domain.staff import CurrentUser, idle_expired
+from kiosk.domain.words import count
 
 from .errors import NotAllowed, Unauthorized
 from .extensions import hub_db
@@ -38,8 +39,8 @@ def init_auth(app: Flask) -> None:
         if idle_expired(datetime.fromisoformat(seen) if seen else None, now,
                         app.config["IDLE_MINUTES"]):
             session.clear()
-            flash(f"You were logged out after {app.config['IDLE_MINUTES']} minutes without "
-                  "activity.")
+            flash(f"You were logged out after {count(app.config['IDLE_MINUTES'], 'minute')} "
+                  "without activity.")
             return
         if request.endpoint != "static":
             session["seen"] = now.isoformat()

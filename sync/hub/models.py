@@ -175,6 +175,8 @@ class HubHandOut(Model):
     staff: Mapped[str] = mapped_column(String(120), default="")
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     void_reason: Mapped[str] = mapped_column(Text, default="")
+    # found by manual lookup at the desk (no proof scanned): why, as the kiosk reported it
+    manual_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     __table_args__ = (Index("ix_hub_hand_out_person_pin", "employee_id", "credential"),)
 

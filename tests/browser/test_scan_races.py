@@ -35,7 +35,7 @@ COUNT_VERDICTS = """
 window.__verdicts = 0; window.__sent = 0; window.__gap = 0;
 var lastKey = 0;
 document.addEventListener("htmx:afterSettle", function (e) {
-  if (e.detail && e.detail.target && e.detail.target.id === "verdict") window.__verdicts += 1;
+  if (e.target && e.target.id === "verdict") window.__verdicts += 1;  // not its OOB swaps
 });
 document.addEventListener("htmx:beforeRequest", function (e) {
   if (e.detail && e.detail.elt && e.detail.elt.id === "scan-form") window.__sent += 1;

@@ -195,14 +195,17 @@ class SimKiosk:
     # the events a kiosk writes (kiosk/services: hand_out, void, stock, waitlist)
 
     def hand_out(self, award_id: str, employee_id: str, credential: str,
-                 receipt: str = "", staff: str = "Dee Designee") -> dict[str, Any]:
+                 receipt: str = "", staff: str = "Dee Designee",
+                 manual_reason: str = "") -> dict[str, Any]:
         now = utcnow().isoformat()
         return self.event("pin_handed_out", {
             "distribution_id": str(uuid.uuid4()), "award_id": award_id,
             "employee_id": employee_id, "credential": credential, "building": self.building,
             "staff": staff, "handed_out_at": now, "recorded_at": now,
-            "receipt": receipt or f"R-{self.seq + 1:04d}", "source": "scan",
-            "format": "bare_id", "new_award": False})
+            "receipt": receipt or f"R-{self.seq + 1:04d}",
+            "source": "manual" if manual_reason else "scan",
+            "format": "lookup" if manual_reason else "bare_id", "new_award": False,
+            "manual": bool(manual_reason), "manual_reason": manual_reason})
 
     def void(self, hand_out: dict[str, Any], reason: str = "wrong person") -> dict[str, Any]:
         p = hand_out["payload"]

@@ -13,7 +13,7 @@ import pytest
 
 from kiosk.models import utcnow
 from kiosk.services import lookups
-from kiosk.services.district import ENROLLED_AT, LAST_OK, enrollment
+from kiosk.services.district import ENROLLED_AT, LAST_OK, enrollment, sync_if_enrolled
 from kiosk.sync.worker import SyncWorker, install, worker_of
 from tests.conftest import KioskClient
 from tests.web.dom import Element, parse
@@ -129,7 +129,7 @@ def test_the_sync_worker_is_woken_for_the_first_sync(bare_district: District) ->
     """Under `kiosk serve` the sync worker is there: enrolling wakes it, and until its round is
     done the page and the badge say the first sync is running."""
     kiosk = bare_district.kiosks[0]
-    worker = install(kiosk.app)  # as `kiosk serve` does; its thread is this test
+    worker = install(kiosk.app, sync_if_enrolled)  # as `kiosk serve` does; its thread is this test
     assert not worker.busy
 
     text = enroll_through_the_page(bare_district, kiosk)
@@ -155,7 +155,7 @@ def served(bare_district: District) -> Iterator[SyncWorker]:
     pause between rounds far longer than any test: only a wake makes it sync."""
     kiosk = bare_district.kiosks[0]
     kiosk.app.config["SYNC_SECONDS"] = 3600.0
-    worker = install(kiosk.app)
+    worker = install(kiosk.app, sync_if_enrolled)
     worker.start()
     yield worker
     worker.stop()

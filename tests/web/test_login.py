@@ -188,6 +188,26 @@ def test_idle_time_follows_the_settings(seeded_app):
     assert "logged out after 2 minutes" in page(client.get("/login")).text
 
 
+def test_one_idle_minute_reads_one_minute(seeded_app):
+    app = seeded_app(IDLE_MINUTES=1)
+    client = app.test_client()
+    client.login("designee")
+    _idle_for(client, 2)
+    client.get("/scan")
+    text = page(client.get("/login")).text
+    assert "logged out after 1 minute without activity" in text
+    assert "1 minutes" not in text
+
+
+def test_a_lockout_of_one_minute_reads_one_minute(seeded_app):
+    app = seeded_app(LOCKOUT_MINUTES=1, LOCKOUT_ATTEMPTS=2)
+    client = app.test_client()
+    name = factories.LOGINS["designee"][0]
+    client.post("/login", data={"name": name, "pin": "0000"})
+    text = page(client.post("/login", data={"name": name, "pin": "0000"})).text
+    assert "locked for 1 minute." in text
+
+
 def test_the_page_tells_the_browser_when_to_reload_for_idle_logout(seeded_app):
     app = seeded_app(IDLE_MINUTES=2)
     client = app.test_client()

@@ -8,10 +8,12 @@ from tests import factories
 from tests.web.helpers import HX, html, page
 
 PAGES = ["/scan", "/log", "/stock", "/log.csv", "/users", "/settings", "/slips", "/printer",
-         "/sync"]
+         "/sync", "/lookup?q=alice", f"/lookup/award?award={factories.ALICE_TRAUMA}"]
+DESK = {"/scan", "/log", "/printer", "/sync", "/lookup?q=alice",
+        f"/lookup/award?award={factories.ALICE_TRAUMA}"}
 ALLOWED = {
-    "designee": {"/scan", "/log", "/printer", "/sync"},
-    "office": {"/scan", "/log", "/stock", "/log.csv", "/printer", "/sync"},
+    "designee": DESK,
+    "office": DESK | {"/stock", "/log.csv"},
     "admin": set(PAGES),
 }
 

@@ -43,6 +43,41 @@ def test_out_of_stock_offers_the_waitlist(designee):
     assert panel.find("form", id="hand-out-form") is None
 
 
+def test_out_of_stock_says_so_before_enter(designee):
+    panel = verdict(scan(designee, factories.CARA_CHALLENGES))
+    assert panel.one("p", class_="advice").text == (
+        "Press Enter to put Cara Cole on the waitlist for this pin.")
+
+
+def test_scanning_someone_already_waiting_says_where_they_stand(app, designee, tmp_path):
+    from tests.web.helpers import add_award
+
+    add_award(app, tmp_path, "Dan Dunn", "urn:uuid:dan-challenges", CHALLENGES, "E901")
+    designee.hx_post("/waitlist", data={"payload": factories.CARA_CHALLENGES})
+    second = designee.hx_post("/waitlist", data={"payload": "urn:uuid:dan-challenges"})
+    assert "Number 2 of 2 waiting" in page(second).text
+    panel = verdict(scan(designee, "urn:uuid:dan-challenges"))
+    assert panel.get("data-reason") == "out_of_stock"
+    waiting = panel.one("p", class_="waiting").text
+    assert waiting.startswith("On the waitlist since ")
+    assert waiting.endswith(": number 2 of 2.")
+    assert panel.find("form", id="waitlist-form") is None  # not offered again
+    assert "already on the waitlist" in panel.one("p", class_="advice").text
+    again = designee.hx_post("/waitlist", data={"payload": "urn:uuid:dan-challenges"})
+    assert "was already on the waitlist" in page(again).text
+    assert waitlist_count(app) == 2
+
+
+def test_a_waiting_person_with_stock_back_is_told_the_hand_out_clears_it(app, designee,
+                                                                          office):
+    designee.hx_post("/waitlist", data={"payload": factories.CARA_CHALLENGES})
+    office.hx_post("/stock/receive", data={"credential": CHALLENGES, "qty": "1"})
+    panel = verdict(scan(designee, factories.CARA_CHALLENGES))
+    assert panel.get("data-reason") == "ok"
+    assert "number 1 of 1. Handing out the pin takes them off it." in panel.one(
+        "p", class_="waiting").text
+
+
 @pytest.mark.parametrize("hx", [True, False], ids=["htmx", "plain"])
 def test_putting_someone_on_the_waitlist(designee, office, app, hx):
     post = designee.hx_post if hx else designee.post

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from kiosk.domain.words import count
 from kiosk.sync.protocol import Event, ProtocolError, parse_time, read_event
 
 from ..db import hub_transaction, insert_quietly, one_of
@@ -156,6 +157,13 @@ def _apply(session: Session, kiosk: Kiosk, events: list[Event]) -> list[changes.
     return out
 
 
+def _manual_reason(payload: dict[str, Any]) -> str:
+    """Why a hand-out found by manual lookup had no proof scanned ("" for a scanned one)."""
+    if not payload.get("manual"):
+        return ""
+    return str(payload.get("manual_reason") or "no reason given")[:500]
+
+
 def _hand_outs(session: Session, kiosk: Kiosk, events: list[Event],
                stock: list[dict[str, Any]]) -> list[changes.Change]:
     building = kiosk.building_id
@@ -170,6 +178,7 @@ def _hand_outs(session: Session, kiosk: Kiosk, events: list[Event],
             "credential": str(p.get("credential", ""))[:300],
             "handed_out_at": _time(p.get("handed_out_at"), e),
             "receipt": str(p.get("receipt", ""))[:20], "staff": str(p.get("staff", ""))[:120],
+            "manual_reason": _manual_reason(p),
         })
     known = set(session.scalars(select(HubHandOut.id).where(
         one_of(session, HubHandOut.id, [r["id"] for r in rows]))))
@@ -257,7 +266,7 @@ def _note_kiosk(session: Session, kiosk: Kiosk, events: list[Event], sent_at: ob
         minutes = round(abs(offset) / 60)
         reconcile.raise_once(
             session, "clock", f"clock:{kiosk.id}",
-            f"The clock of kiosk {kiosk.name or kiosk.id} is about {minutes} minutes "
+            f"The clock of kiosk {kiosk.name or kiosk.id} is about {count(minutes, 'minute')} "
             f"{'fast' if offset > 0 else 'slow'}: its hand-out times are off by as much.",
             kiosk.building_id, kiosk.id, {"offset_seconds": round(offset)})
 

@@ -13,7 +13,7 @@ from kiosk.views.htmx import render
 from ..auth import requires, start_session
 from ..errors import InvalidInput, LoginRefused
 from ..models import utcnow
-from ..services import enrollment, reconcile
+from ..services import enrollment, hand_outs, reconcile
 from ..services.accounts import HUB_ROLES, all_users, create_user, log_in
 from ..services.exports import clock_text, needs_a_look
 from .common import refused
@@ -56,7 +56,17 @@ def dashboard():  # type: ignore[no-untyped-def]
     return render_template("hub/dashboard.html", by_building=by_building,
                            open_counts=reconcile.open_counts(), kinds=reconcile.KINDS,
                            kiosks=enrollment.kiosks(), needs_a_look=needs_a_look,
-                           clock_text=clock_text)
+                           clock_text=clock_text, manual=hand_outs.manual_counts())
+
+
+@bp.get("/manual")
+@requires("read")
+def manual():  # type: ignore[no-untyped-def]
+    """Hand-outs found by manual lookup (no proof scanned), newest first, with their reasons."""
+    building = request.args.get("building", type=int)
+    return render_template("hub/manual.html", rows=hand_outs.manual_hand_outs(building),
+                           limit=hand_outs.MANUAL_LIST_LIMIT, building=building,
+                           buildings=enrollment.buildings())
 
 
 # --- the exceptions queue ------------------------------------------------------------------
