@@ -164,7 +164,7 @@ def build_instance(folder: Path, awards: int, distributions: int, seed: int) -> 
             for model, rows in district.tables():
                 conn.execute(model.__table__.insert(), rows)
             index_people(session, [(p["id"], p["employee_id"], p["name"], p["email"])
-                                   for p in district.rows[Person]], new=True)
+                                   for p in district.rows[Person]])
             set_setting(BADGE_DATA_AS_OF, district.now.isoformat())
         db.session.remove()
         db.engine.dispose()

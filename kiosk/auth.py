@@ -18,6 +18,8 @@ from .models import StaffUser, utcnow
 # Requests a page makes by itself (files, the status bar's polling): they are not activity, so
 # they do not keep an idle session logged in.
 PASSIVE_ENDPOINTS = frozenset({"static", "printer.badges"})
+# Answered the same for anyone: no need to read who is logged in.
+ANONYMOUS_ENDPOINTS = frozenset({"static", "auth.healthz"})
 
 
 def init_auth(app: Flask) -> None:
@@ -26,7 +28,7 @@ def init_auth(app: Flask) -> None:
         """``g.user``: the logged-in user as a CurrentUser (plain values read once), or None."""
         g.user = None
         user_id = session.get("user_id")
-        if user_id is None:
+        if user_id is None or request.endpoint in ANONYMOUS_ENDPOINTS:
             return
         now = utcnow()
         seen = session.get("seen")

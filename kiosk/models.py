@@ -222,6 +222,10 @@ class WaitlistEntry(db.Model):
             sqlite_where=text("status = 'waiting'"),
             postgresql_where=text("status = 'waiting'"),
         ),
+        # the queue for a pin, first come first served: a person's place is read off it
+        Index("ix_waitlist_queue", "credential_id", "added_at", "id",
+              sqlite_where=text("status = 'waiting'"),
+              postgresql_where=text("status = 'waiting'")),
     )
 
     person: Mapped[Person] = relationship()

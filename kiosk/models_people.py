@@ -12,11 +12,11 @@ from .extensions import db
 
 class PersonWord(db.Model):
     """One word a person is found under. Found by range over ``word`` (the primary key, with
-    no rowid: the index is the table); replaced by ``person_id``."""
+    no rowid: the index is the table). No index by person: a changed person's old words are
+    found again from what they were made of (kiosk/services/people.py: index_people)."""
 
     __tablename__ = "person_word"
     word: Mapped[str] = mapped_column(String(64), primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"),
-                                           primary_key=True, index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True)
 
     __table_args__ = {"sqlite_with_rowid": False}

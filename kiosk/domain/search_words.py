@@ -106,9 +106,14 @@ def query_words(text: str) -> list[str]:
 
 
 def too_broad(words: list[str]) -> bool:
-    """Nothing typed, or one letter alone: it would list most of the district. One digit is
-    the start of an employee number."""
-    return not words or (len(words) == 1 and len(words[0]) == 1 and not words[0].isdigit())
+    """Nothing typed, one letter alone, or the first two characters of an employee number
+    ("1", "E1", "12"): each would list most of the district, sorted to show ten."""
+    if not words:
+        return True
+    if len(words) > 1:
+        return False
+    word = words[0]
+    return len(word) < 2 or (len(word) < 3 and any(ch.isdigit() for ch in word))
 
 
 def matches(typed: Iterable[str], words: set[str]) -> bool:

@@ -191,6 +191,7 @@ class _Importer:
         self.buildings = {b.name for b in self.s.scalars(select(Building))}
         self.keys = dict(self.s.execute(select(AwardKey.key, AwardKey.award_id)).all())
         self.to_index: dict[str, Person] = {}  # by employee id
+        self.words_were: dict[str, tuple[str, str]] = {}  # name and email before the import
 
     def _count(self, created: bool, changed: bool) -> None:
         if created:
@@ -250,6 +251,8 @@ class _Importer:
         person_changed = _assign(person, person_values)
         if (person.name, person.email) != words_from:  # added or renamed: new lookup words
             self.to_index[employee_id] = person
+            if not person_created:  # what its words were made of, the first time it changed
+                self.words_were.setdefault(employee_id, words_from)
         if building and building not in self.buildings:
             self.s.add(Building(name=building, code=building_code(building), is_here=False))
             self.buildings.add(building)
@@ -260,8 +263,10 @@ class _Importer:
     def index_people(self) -> None:
         """Store the lookup's words of the people this import added or renamed."""
         self.s.flush()
+        was = {p.id: (p.id, e, *self.words_were[e]) for e, p in self.to_index.items()
+               if e in self.words_were}
         people.index_people(self.s, [(p.id, p.employee_id, p.name, p.email)
-                                     for p in self.to_index.values()])
+                                     for p in self.to_index.values()], was=was)
 
     def check_award(self, award_id: str, keys: list[str], employee_id: str) -> Award | None:
         """The stored award ``award_id`` (None when new). RowError when one of its ``keys``

@@ -173,9 +173,11 @@ def _awards(session: Session, rows: list[dict[str, Any]]) -> None:
         (a[0], ids[a[1]], *a[2:], stamp) for a in awards))
     conn.exec_driver_sql(_KEY_INSERT, sorted(keys))
     # the lookup's words: of the people added, and of those whose name or email changed
-    index_people(session, [(ids[e], e, people[e][1], people[e][2]) for e in added], new=True)
-    index_people(session, [(ids[e], e, name, email) for e, name, email, _ in people.values()
-                           if e in known and known[e][1:] != (name, email)])
+    index_people(session, [(ids[e], e, people[e][1], people[e][2]) for e in added])
+    changed = [e for e, name, email, _ in people.values()
+               if e in known and known[e][1:] != (name, email)]
+    index_people(session, [(ids[e], e, people[e][1], people[e][2]) for e in changed],
+                 was={known[e][0]: (known[e][0], e, *known[e][1:]) for e in changed})
 
 
 _PERSON_UPSERT = (

@@ -4,9 +4,10 @@ service that adds or changes a person (the roster import and the district's chan
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
@@ -18,13 +19,14 @@ from ..domain.search_words import (
     words_for_person,
 )
 from ..extensions import db
+from ..models import Person
 
 # (person id, employee id, name, email): what a person's words are made from
 PersonRow = tuple[int, str, str, str]
 
 _END = "\U0010ffff"  # above every character: a prefix's words are [prefix, prefix + _END)
-_DELETE = "DELETE FROM person_word WHERE person_id = ?"
-_INSERT = "INSERT INTO person_word (word, person_id) VALUES (?, ?)"
+_DELETE = "DELETE FROM person_word WHERE word = ? AND person_id = ?"
+_INSERT = "INSERT OR IGNORE INTO person_word (word, person_id) VALUES (?, ?)"
 
 
 @dataclass(frozen=True)
@@ -38,18 +40,26 @@ class PersonHit:
     building: str
 
 
-def index_people(session: Session, people: Iterable[PersonRow], *, new: bool = False) -> int:
-    """Store the words of ``people`` in the caller's transaction, in place of the words they
-    had. ``new``: none of them has words yet (just added), so there is nothing to replace.
-    Returns the number of words written."""
+def index_people(session: Session, people: Iterable[PersonRow],
+                 was: Mapping[int, PersonRow] | None = None) -> int:
+    """Store the words of ``people`` in the caller's transaction. ``was`` holds, for those who
+    were already on the roster, what their words were made from (their row before this
+    change): those words go, unless they are still theirs. Returns the words written.
+
+    Words are found again from the row they were made of, not by person: the table needs no
+    second index to be kept up to date, which a new kiosk's first pull of 50,000 people pays
+    for on every word (people are never deleted or renumbered)."""
     by_id = {row[0]: row for row in people}  # a person given twice: the last one counts
     if not by_id:
         return 0
-    rows = sorted((word, person_id) for person_id, employee_id, name, email in by_id.values()
-                  for word in words_for_person(name, employee_id, email))
+    new = {(word, person_id) for person_id, employee_id, name, email in by_id.values()
+           for word in words_for_person(name, employee_id, email)}
+    old = {(word, person_id) for person_id, employee_id, name, email in (was or {}).values()
+           if person_id in by_id for word in words_for_person(name, employee_id, email)}
     conn = session.connection()
-    if not new:
-        conn.exec_driver_sql(_DELETE, [(person_id,) for person_id in sorted(by_id)])
+    if old - new:
+        conn.exec_driver_sql(_DELETE, sorted(old - new))
+    rows = sorted(new - old)
     if rows:
         conn.exec_driver_sql(_INSERT, rows)
     return len(rows)
@@ -57,11 +67,14 @@ def index_people(session: Session, people: Iterable[PersonRow], *, new: bool = F
 
 def find_people(text: str, limit: int = 10) -> list[PersonHit]:
     """Up to ``limit`` people with, for each word typed, a word beginning with it: whoever has
-    exactly the employee number typed first, then by name and employee number. Nothing for an
-    empty text or a single letter (too many to list)."""
+    exactly the employee number typed first, then by name and employee number. For too little
+    typed (one letter, "E1": most of the district) only an exact employee number."""
     words = query_words(text)
-    if too_broad(words) or limit < 1:
+    if not words or limit < 1:
         return []
+    if too_broad(words):  # "E1": only whoever has exactly that employee number
+        exact = _exact_employee(text)[:limit]
+        return _people(exact) if exact else []
     params: dict[str, object] = {"limit": limit}
     ranges = []
     # the longest word first: usually the fewest people
@@ -76,6 +89,14 @@ def find_people(text: str, limit: int = 10) -> list[PersonHit]:
         "SELECT p.id, p.employee_id, p.name, p.email, p.building FROM person AS p "
         f"WHERE p.id IN ({' INTERSECT '.join(ranges)}) "
         f"ORDER BY {first}p.name COLLATE NOCASE, p.employee_id LIMIT :limit"), params).all()
+    return [PersonHit(*row) for row in rows]
+
+
+def _people(person_ids: list[int]) -> list[PersonHit]:
+    rows = db.session.execute(
+        select(Person.id, Person.employee_id, Person.name, Person.email, Person.building)
+        .where(Person.id.in_(person_ids))
+        .order_by(Person.name.collate("NOCASE"), Person.employee_id)).all()
     return [PersonHit(*row) for row in rows]
 
 

@@ -9,7 +9,8 @@
 // - Enter in the empty scan field does the verdict's action (hand out, or put on the
 //   waitlist), but never while the next proof is being checked;
 // - F2 goes to "Find a person" (for a proof with no code that scans), Escape comes back;
-// - a short sound says "hand out", "already handed out" or "refused" (a setting turns it off);
+// - a short sound says "hand out", "already handed out" or "refused" (sounds.js);
+// - a badge image chosen or dropped anywhere on the page is checked at once (badge-images.js);
 // - the page reloads after the idle timeout so that the server's logout shows.
 (function () {
   "use strict";
@@ -128,9 +129,14 @@
     sendScan(text);
   }
 
+  // Key times are when each key was pressed (the event's own time stamp), not when the page got
+  // round to it: a page busy for a moment reads a scanner's queued keys late, all at once.
+  var keyStamp = 0;
+
   document.addEventListener("keydown", function (e) {
     var f = field();
     if (!f) return;
+    if (e.key && e.key.length === 1) keyStamp = e.timeStamp;
     if (e.key === "F2") {
       var box = byId("lookup-q");
       if (box) { e.preventDefault(); box.focus(); box.select(); }
@@ -167,7 +173,7 @@
     if (results && e.key === "Escape") { e.preventDefault(); f.focus(); return; }
     if (e.target !== f) return;
     if ((e.key === "Enter" || e.key === "Tab") && !f.value && lastSilent &&
-        performance.now() - lastSilent.at < CONTINUE_MS) {
+        e.timeStamp - lastSilent.at < CONTINUE_MS) {
       e.preventDefault();  // the terminator of a scan that stalled before it: already sent
       lastSilent = null;
       return;
@@ -185,7 +191,8 @@
     var f = field(), box = byId("lookup-q");
     var inLookup = box && e.target === box;
     if (!f || (e.target !== f && !inLookup)) return;
-    var now = performance.now();
+    var now = keyStamp || performance.now();  // a paste has no key
+    keyStamp = 0;
     if (burst === 0 || now - lastInput > PAUSE_MS) {
       burst = 0;
       burstStart = now;
@@ -216,36 +223,6 @@
     var f = field();
     if (f && !isControl(document.activeElement)) f.focus();
   }
-
-  // --- badge images: choosing a file, or dropping one anywhere on the page, checks it at once
-  function checkImage(files) {
-    var form = byId("image-form");
-    var input = byId("badge-image");
-    if (!form || !input || !files || !files.length) return;
-    if (input.files !== files) {
-      var list = new DataTransfer();
-      list.items.add(files[0]);
-      input.files = list.files;
-    }
-    form.requestSubmit();
-  }
-  document.addEventListener("change", function (e) {
-    if (e.target && e.target.id === "badge-image") checkImage(e.target.files);
-  });
-  document.addEventListener("dragover", function (e) {
-    if (!byId("image-form")) return;
-    e.preventDefault();
-    document.body.classList.add("dropping");
-  });
-  document.addEventListener("dragleave", function (e) {
-    if (!e.relatedTarget) document.body.classList.remove("dropping");
-  });
-  document.addEventListener("drop", function (e) {
-    if (!byId("image-form")) return;
-    e.preventDefault();
-    document.body.classList.remove("dropping");
-    checkImage(e.dataTransfer && e.dataTransfer.files);
-  });
 
   document.addEventListener("focusout", function (e) {
     if (e.target === field() && !isControl(e.relatedTarget)) setTimeout(refocus, 0);
@@ -329,7 +306,10 @@
     var lookup = byId("lookup-q");
     var shown = target.querySelector("[data-reason]");
     if (lookup && shown && shown.dataset.reason === "handed_out") lookup.value = "";
-    sound(shown ? shown.dataset.reason : (target.querySelector("[data-status]") ? "error" : ""));
+    if (window.PinKiosk && window.PinKiosk.sound) {  // static/sounds.js
+      window.PinKiosk.sound(shown ? shown.dataset.reason
+                                  : (target.querySelector("[data-status]") ? "error" : ""));
+    }
     var chosen = target.querySelector("[autofocus]");
     if (chosen && !queue.length) { chosen.focus(); return; }
     if (!isControl(document.activeElement) || target.contains(document.activeElement)) {
@@ -337,39 +317,6 @@
       if (f) f.focus();
     }
   });
-
-  // --- sounds: generated tones, nothing fetched ------------------------------------------------
-  var TONES = {
-    go: [[660, 0.09], [880, 0.14]],                 // rising: hand it out
-    already: [[520, 0.08], [0, 0.06], [520, 0.08]],  // two short: already has it
-    refused: [[220, 0.32]]                           // low: refused
-  };
-  var SOUND_OF = { ok: "go", handed_out: "go", waitlisted: "go", already_issued: "already" };
-  var audio = null;
-
-  function sound(reason) {
-    if (!reason) return;
-    var name = SOUND_OF[reason] || "refused";
-    document.dispatchEvent(new CustomEvent("kiosk:sound", { detail: name }));
-    if (document.body.dataset.sounds !== "on" || !window.AudioContext) return;
-    try {
-      audio = audio || new window.AudioContext();
-      var at = audio.currentTime;
-      TONES[name].forEach(function (tone) {
-        if (tone[0]) {
-          var osc = audio.createOscillator(), gain = audio.createGain();
-          osc.type = name === "refused" ? "square" : "sine";
-          osc.frequency.value = tone[0];
-          gain.gain.setValueAtTime(0.18, at);
-          gain.gain.exponentialRampToValueAtTime(0.001, at + tone[1]);
-          osc.connect(gain).connect(audio.destination);
-          osc.start(at);
-          osc.stop(at + tone[1]);
-        }
-        at += tone[1];
-      });
-    } catch (err) { /* no sound device: the verdict on screen is enough */ }
-  }
 
   var idleTimer = null;
   function armIdle() {

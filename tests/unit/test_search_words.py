@@ -109,9 +109,11 @@ def test_query_words_drop_empty_parts_and_repeats() -> None:
     assert query_words("Ann  RKeller@Example.ORG") == ["ann", "rkeller@example.org"]
 
 
-def test_too_broad_is_nothing_or_one_letter_alone() -> None:
-    assert too_broad([]) and too_broad(["a"])
-    assert not too_broad(["1"]) and not too_broad(["ab"]) and not too_broad(["a", "b"])
+def test_too_broad_is_nothing_one_letter_or_the_start_of_an_employee_number() -> None:
+    assert too_broad([]) and too_broad(["a"]) and too_broad(["1"])
+    assert too_broad(["e1"]) and too_broad(["12"])
+    assert not too_broad(["ab"]) and not too_broad(["a", "b"])
+    assert not too_broad(["e10"]) and not too_broad(["100"])
 
 
 def test_the_employee_number_typed_exactly() -> None:

@@ -18,7 +18,7 @@ def test_an_unknown_address_gets_a_friendly_404_page(client, logged_in):
     doc = page(response)
     alert = doc.one(role="alert")
     assert alert.get("data-status") == "404"
-    assert alert.one("h2").text == "Not Found"
+    assert alert.one("h1").text == "Not Found"  # a whole page: the error is its heading one
     back = [a for a in doc.find_all("a") if a.text == "Back"]
     assert back and back[0].get("href") == ("/scan" if logged_in else "/login")
     assert "Traceback" not in html(response)
@@ -28,13 +28,15 @@ def test_an_unknown_address_from_htmx_gets_a_fragment(designee):
     response = designee.get("/no/such/page", headers=HX)
     assert response.status_code == 404
     assert not is_full_page(response)
-    assert page(response).one(role="alert").get("data-status") == "404"
+    alert = page(response).one(role="alert")
+    assert alert.get("data-status") == "404"
+    assert alert.one("h2").text == "Not Found"  # a fragment inside a page: a heading two
 
 
 def test_the_wrong_method_gets_a_friendly_page(designee):
     response = designee.get("/hand-out")
     assert response.status_code == 405
-    assert page(response).one(role="alert").one("h2").text == "Method Not Allowed"
+    assert page(response).one(role="alert").one("h1").text == "Method Not Allowed"
 
 
 def test_a_damaged_hand_out_form_gets_a_clear_400_fragment(designee, app):
@@ -58,7 +60,7 @@ def test_an_unexpected_failure_gets_a_calm_page_and_records_nothing(designee, ap
     assert response.status_code == 500
     assert is_full_page(response)
     alert = page(response).one(role="alert")
-    assert alert.one("h2").text == "Something went wrong"
+    assert alert.one("h1").text == "Something went wrong"
     assert "recorded nothing" in alert.text
     assert "disk on fire" not in html(response)
     assert "Traceback" not in html(response)

@@ -28,11 +28,10 @@ def upgrade():
         'person_word',
         sa.Column('word', sa.String(length=64), nullable=False),
         sa.Column('person_id', sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(['person_id'], ['person.id'], ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['person_id'], ['person.id']),
         sa.PrimaryKeyConstraint('word', 'person_id'),
         sqlite_with_rowid=False,
     )
-    op.create_index('ix_person_word_person_id', 'person_word', ['person_id'], unique=False)
 
     conn = op.get_bind()
     after = 0
@@ -51,5 +50,4 @@ def upgrade():
 
 
 def downgrade():
-    op.drop_index('ix_person_word_person_id', table_name='person_word')
     op.drop_table('person_word')
