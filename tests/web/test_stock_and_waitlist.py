@@ -200,3 +200,15 @@ def test_office_counts_the_shelf(office, app):
 def test_a_designee_cannot_count(designee):
     assert designee.hx_post("/stock/count", data={"credential": factories.TRAUMA,
                                                   "counted": "4"}).status_code == 403
+
+
+def test_low_and_empty_stock_say_so_in_words_not_colour_alone(designee):
+    chips = {item.get("data-credential"): item for item in
+             page(designee.get("/scan")).one(id="stock-counter").find_all(
+                 "span", class_="stock-item")}
+    assert chips[factories.TRAUMA].find("span", class_="stock-state") is None  # 10: plenty
+    # an icon for the eye (hidden from screen readers), and the words
+    assert chips[factories.BALANCE].one("span", class_="stock-state").text == "⚠ low"  # 5
+    assert chips[factories.CULTURE].one("span", class_="stock-state").text == "⚠ low"  # 3
+    assert chips[CHALLENGES].one("span", class_="stock-state").text == "✖ none left"  # 0
+    assert "low" in chips[factories.BALANCE].get("class")
