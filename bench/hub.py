@@ -276,7 +276,7 @@ def push_all(port: int, kiosks: list[dict[str, Any]], batch: int, rate: float | 
 PULL = r"""
 import json, os, sys, time
 from kiosk import create_app
-from kiosk.services import district, district_changes
+from kiosk.services import district
 
 def rss():
     for line in open(f"/proc/{os.getpid()}/status"):
@@ -284,11 +284,11 @@ def rss():
             return int(line.split()[1]) / 1024
 app = create_app({"PRINT_WORKER": False, "SYNC_WORKER": False})
 samples = []
-apply = district_changes.apply
-def sampled(session, changes):
-    apply(session, changes)
+apply_page = district.apply_page
+def sampled(*args):
+    apply_page(*args)
     samples.append(round(rss(), 1))
-district_changes.apply = sampled
+district.apply_page = sampled
 with app.app_context():
     before = rss()
     started = time.perf_counter()

@@ -11,6 +11,7 @@ from flask import Flask
 from .config import DEFAULTS, instance_path_from_env, secret_key
 from .db import configure_sqlite
 from .extensions import csrf, db, migrate
+from .request_caps import CappedRequest
 
 HERE = Path(__file__).resolve().parent
 # templates/ sits beside kiosk/ in a checkout (and an editable install); a wheel puts it inside.
@@ -26,6 +27,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
         template_folder=str(TEMPLATES),
     )
+    app.request_class = CappedRequest  # each route's body cap (config.py: BODY_CAPS)
     app.config.from_mapping(DEFAULTS)
     app.config.from_pyfile("kiosk.cfg", silent=True)
     app.config.from_prefixed_env("KIOSK")

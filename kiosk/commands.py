@@ -21,11 +21,12 @@ def register_commands(app: Flask) -> None:
     from kiosk.sync.commands import enroll, sync
     from kiosk.sync.hub.commands import hub
 
+    from .backup_commands import backup, restore
     from .printer_commands import printer
     from .slip_commands import keys, slips
 
-    for command in (init, verify, hand_out_cmd, serve, demo, cache, stock, backup, keys, slips,
-                    printer, hub, enroll, sync):
+    for command in (init, verify, hand_out_cmd, serve, demo, cache, stock, backup, restore, keys,
+                    slips, printer, hub, enroll, sync):
         app.cli.add_command(command)
 
 
@@ -200,12 +201,15 @@ def _serve(app: Flask, host: str, port: int, threads: int) -> None:
     from kiosk.sync.worker import install as install_sync
 
     from .db import start_checkpointer
+    from .request_caps import largest_body
+    from .services.backup import start_backups
     from .services.district import sync_if_enrolled
     from .services.setup import ready_to_serve
 
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
+        start_backups(app)  # holds the instance (no restore under it), nightly backups
         ready_to_serve()  # upgrades the schema in place after a software update
     except KioskError as exc:
         _fail(exc, 2)
@@ -216,7 +220,8 @@ def _serve(app: Flask, host: str, port: int, threads: int) -> None:
     with app.app_context():
         start_checkpointer(app, float(app.config["CHECKPOINT_SECONDS"]))
     click.echo(f"Pin Kiosk on http://{host}:{port}/  (Ctrl+C stops it)")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="pin-kiosk")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="pin-kiosk",
+                   max_request_body_size=largest_body(app.config))
 
 
 @click.command("demo")
@@ -248,18 +253,3 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     click.echo("Admins can print proof slips on the Proof slips page.")
     if not no_serve:
         _serve(current_app._get_current_object(), host, port, 8)  # type: ignore[attr-defined]
-
-
-@click.command("backup")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the copy (for example on a USB stick).")
-@with_appcontext
-def backup(out: Path) -> None:
-    """Copy the kiosk's database safely while the kiosk keeps running."""
-    from .services.setup import backup_database
-
-    try:
-        size = backup_database(out)
-    except KioskError as exc:
-        _fail(exc, 2)
-    click.echo(f"Backed up {size // 1024} KB to {out}")

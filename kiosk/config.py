@@ -43,6 +43,11 @@ DEFAULTS = {
     "PRINT_WORKER": True,  # run the print worker thread under `kiosk serve`
     "SYNC_WORKER": True,  # run the sync worker thread under `kiosk serve` (once enrolled)
     "CHECKPOINT_SECONDS": 1.0,  # how often `kiosk serve` copies the WAL into the database
+    # the nightly backup of `kiosk serve` (kiosk/services/backup.py): at this local time ("off":
+    # none), into this folder ("": INSTANCE/backups), keeping the newest BACKUP_KEEP
+    "BACKUP_AT": "02:30",
+    "BACKUP_KEEP": 14,
+    "BACKUP_FOLDER": "",
     # how often every page asks for the status bar's badges (stock, printer, sync); while a
     # receipt is waiting to print it asks every second, so the badge follows the printer
     "STATUS_POLL_SECONDS": 10,
@@ -51,10 +56,29 @@ DEFAULTS = {
     "SYNC_SECONDS": 30.0,
     "SYNC_TIMEOUT_SECONDS": 15.0,
     "SYNC_WARN_DAYS": 3,
-    # a badge image is at most 10 MB (kiosk.domain.baked); the form around it adds a little
-    "MAX_CONTENT_LENGTH": 11 * 1024 * 1024,
+    # The most bytes a request body may have (kiosk/request_caps.py): forms take
+    # MAX_CONTENT_LENGTH; the routes in BODY_CAPS, by endpoint, their own (checked from
+    # Content-Length before a byte is read; a chunked body is cut off at the cap).
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    "BODY_CAPS": {
+        "auth.login_post": 4 * 1024,
+        # a scan is at most 4 KB of text (kiosk.domain.payload); up to this, a longer one
+        # still gets the "malformed" verdict at the desk (the scanner was stuck, say)
+        "scan.scan": 256 * 1024,
+        # a badge image is at most 10 MB (kiosk.domain.baked); the form around it adds a little
+        "scan.scan_image": 11 * 1024 * 1024,
+        # these repeat the text found in a badge image, up to 256 KB (kiosk.domain.proofs)
+        "scan.hand_out_pin": 1024 * 1024,
+        "scan.waitlist": 1024 * 1024,
+    },
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Strict",
+    # Secure session cookie: true, false, or "auto" (when the request came over HTTPS). The
+    # kiosk is served on 127.0.0.1 over plain HTTP, so false (docs/operations.md).
+    "SESSION_COOKIE_SECURE": False,
+    # reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed
+    # (0: none)
+    "TRUSTED_PROXIES": 0,
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session; idle logout ends it
     "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"timeout": 15}},
 }

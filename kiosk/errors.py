@@ -36,6 +36,16 @@ class LoginRefused(KioskError):
     title = "Could not log in"
 
 
+class Busy(KioskError):
+    """The database stayed locked by another writer (another program, such as a `kiosk cache
+    import`, or a long write in this one) for longer than a person should wait. Nothing was
+    recorded; the answer asks the browser to try again shortly."""
+
+    status = 503
+    title = "The kiosk is busy"
+    retry_after = 2  # seconds, sent as Retry-After
+
+
 class Refused(KioskError):
     """A hand-out the rules refuse; carries the scan verdict so the page can show it."""
 

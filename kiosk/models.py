@@ -45,6 +45,27 @@ class StaffUser(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class LoginGuard(db.Model):
+    """Wrong PINs given for a name no active login has, under a keyed hash of the name: such a
+    name locks like a real one (kiosk/services/accounts.py). A row at rest is deleted."""
+
+    __tablename__ = "login_guard"
+    name_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failed_pins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+class StaffSession(db.Model):
+    """A logged-in browser: the cookie carries a random id, this row its SHA-256. Logging out
+    ends the row, so a copy of the cookie is worth nothing after."""
+
+    __tablename__ = "staff_session"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class Credential(db.Model):
     """A micro-credential in the pin catalogue; ``has_pin`` is data, not code."""
 

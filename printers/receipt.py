@@ -75,10 +75,37 @@ class ReceiptData:
     manual: str = ""  # found by manual lookup, no proof scanned: why (as staff chose it)
 
 
+# Letters that Unicode does not take apart into a base letter and accents, and the punctuation
+# word processors put into names: spelled as a typewriter would.
+_SPELLED = str.maketrans({
+    "ß": "ss", "ẞ": "SS", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "Ø": "O", "ø": "o",
+    "Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Ð": "D", "ð": "d", "Þ": "TH", "þ": "th",
+    "Ħ": "H", "ħ": "h", "ı": "i", "Ŧ": "T", "ŧ": "t", "Ŋ": "N", "ŋ": "n", "ĸ": "k",
+    "‘": "'", "’": "'", "‚": ",", "‛": "'", "′": "'", "“": '"', "”": '"', "„": '"', "″": '"',
+    "‹": "<", "›": ">", "«": "<<", "»": ">>", "‐": "-", "‑": "-", "‒": "-", "–": "-",
+    "—": "-", "―": "-", "−": "-", "⁄": "/", "•": "*", "·": ".", "€": "EUR",
+})
+
+
 def ascii_safe(text: str) -> str:
-    """Printers' code pages vary; fold accents and drop the rest so every printer prints it."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return "".join(ch if ch.isprintable() else " " for ch in folded)
+    """Text every printer prints as it is, whatever its code page, and that sends it no command:
+    accents folded (é is e), letters and punctuation with no plain form spelled out (ß is ss,
+    ’ is '), anything else printable a ``?`` (never dropped: a name keeps its length and reads
+    as incomplete rather than as someone else's), and control characters (ESC, GS, DLE, NUL...)
+    and invisible ones each a space, runs of white space one space."""
+    if text.isascii() and text.isprintable():
+        return " ".join(text.split())
+    out = []
+    for ch in unicodedata.normalize("NFKD", text).translate(_SPELLED):
+        if ch.isascii():
+            out.append(ch if ch.isprintable() else " ")
+        elif unicodedata.category(ch) in ("Mn", "Mc", "Me", "Cf"):
+            continue  # the accents NFKD took apart, variation selectors, zero-width joiners
+        elif ch.isprintable():
+            out.append("?")
+        else:
+            out.append(" ")
+    return " ".join("".join(out).split())
 
 
 def wrap(text: str, width: int) -> list[str]:

@@ -55,11 +55,13 @@ COVER_OPEN = PrinterStatus("cover_open", "offline (cover open)", True, Level.BAD
 PRINTER_ERROR = PrinterStatus("error", "offline (printer error)", True, Level.BAD)
 OFFLINE = PrinterStatus("offline", "offline", True, Level.BAD)
 UNREACHABLE = PrinterStatus("unreachable", "offline (not reachable)", True, Level.BAD)
+# it accepts the connection but does not take what it is sent (hung, or its buffer stays full)
+NOT_READING = PrinterStatus("not_reading", "not taking receipts", True, Level.BAD)
 OFF = PrinterStatus("off", "off (receipts are not printed)", True, Level.WARN)
 NOT_CHECKED = PrinterStatus("not_checked", "not checked yet", False, Level.WARN)
 
 ALL = (READY, PAPER_LOW, UNKNOWN, PAPER_OUT, COVER_OPEN, PRINTER_ERROR, OFFLINE, UNREACHABLE,
-       OFF, NOT_CHECKED)
+       NOT_READING, OFF, NOT_CHECKED)
 BY_CODE = {status.code: status for status in ALL}
 
 

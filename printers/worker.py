@@ -7,6 +7,8 @@ prints due jobs oldest first, asking again before each one:
   charged; the status is asked again every few seconds;
 - no answer, or an answer that is not a status byte, is *unknown*: the receipt is printed
   anyway (many printers never answer), but the badge says the status is unknown;
+- a printer that answered before a receipt but not after it has stopped reading: the receipt
+  is ``uncertain``, and so is one the printer did not take within the timeout (transport.py);
 - a printer that cannot be reached fails the job with a back-off of 5 s, 10 s, 20 s ... up to
   5 minutes, with no age limit: a receipt is never dropped;
 - a printer that breaks off part-way leaves the job ``uncertain`` for a person to settle.
@@ -31,7 +33,14 @@ from kiosk.extensions import db
 from . import queue
 from . import status as st
 from .settings import PrinterSettings
-from .transport import Device, PrinterInterrupted, PrinterUnavailable, open_device, printer_lock
+from .transport import (
+    Device,
+    PrinterInterrupted,
+    PrinterNotReading,
+    PrinterUnavailable,
+    open_device,
+    printer_lock,
+)
 
 log = logging.getLogger(__name__)
 
@@ -69,18 +78,30 @@ class StatusAsker:
     def __init__(self, device: Device, settings: PrinterSettings) -> None:
         self.device, self.timeout = device, settings.status_timeout
         self.asks = settings.asks_status
+        self.answered = False  # it answered on this connection
+        # after a receipt, a printer that answers may first have to take the receipt in
+        self.patience = max(settings.status_timeout, settings.timeout)
 
-    def ask(self) -> st.PrinterStatus:
+    def ask(self, timeout: float | None = None) -> st.PrinterStatus:
         if not self.asks:
             return st.UNKNOWN
-        printer = self.device.ask(st.ASK_PRINTER, self.timeout)
+        printer = self.device.ask(st.ASK_PRINTER, timeout or self.timeout)
         if st.status_byte(printer) is None:
             self.asks = False
             return st.UNKNOWN
+        self.answered = True
         cause = (self.device.ask(st.ASK_OFFLINE_CAUSE, self.timeout)
                  if st.needs_cause(printer) else None)
         paper = self.device.ask(st.ASK_PAPER, self.timeout)
         return st.decode(printer, cause, paper)
+
+    def ask_after_receipt(self) -> st.PrinterStatus | None:
+        """The status right after a receipt; None when a printer that answered before it does
+        not answer now: it has stopped reading, and the receipt may not have reached it."""
+        if not self.answered:
+            return self.ask()
+        after = self.ask(self.patience)
+        return after if self.asks else None
 
 
 @dataclass
@@ -170,13 +191,21 @@ class PrintWorker(Rounds):
             self._unreachable(str(exc), now)
             return None
         except PrinterInterrupted as exc:
-            self._uncertain(job, str(exc), now)
+            self._uncertain(job, str(exc), now, isinstance(exc, PrinterNotReading))
             return None
         try:  # did it arrive? a printer that dropped the connection or ran dry cannot say
-            after = asker.ask()
+            after = asker.ask_after_receipt()
+            device.wait_taken()  # after the question: its answer acknowledges the receipt
         except PrinterUnavailable as exc:
             self._uncertain(job, f"The connection broke after the receipt was sent ({exc}).",
                             now)
+            return None
+        except PrinterInterrupted as exc:
+            self._uncertain(job, str(exc), now, isinstance(exc, PrinterNotReading))
+            return None
+        if after is None:
+            self._uncertain(job, "The printer answered before this receipt but did not answer "
+                                 "after it: it may have stopped reading.", now, True)
             return None
         if after.holds_queue:
             self._uncertain(job, f"The printer said it was {after.words} right after this "
@@ -188,10 +217,14 @@ class PrintWorker(Rounds):
         self._see(after if asker.asks else st.READY, utcnow())
         return after
 
-    def _uncertain(self, job: queue.Claimed, why: str, now: datetime) -> None:
+    def _uncertain(self, job: queue.Claimed, why: str, now: datetime,
+                   not_reading: bool = False) -> None:
         queue.mark_uncertain(job.id, why)
         self._back_off(now)
-        self._unreachable(why, now)
+        if not_reading:  # it is there, but does not read: the badge says so
+            self.state = PrinterState(st.NOT_READING, now, why, self.state.retry_at)
+        else:
+            self._unreachable(why, now)
         log.warning("receipt job %s is uncertain: %s", job.id, why)
 
     # --- state -----------------------------------------------------------------------------

@@ -6,6 +6,13 @@ printer does: paper OK, paper low, paper out, cover open, or not at all (``answe
 as many cheap printers do). It can break a connection part-way through a receipt with a TCP
 reset, stop (the printer is off: connections are refused), and start again on the same port.
 
+It can also hang: accept connections and never read (``stall=True``), or stop reading part-way
+through a receipt (``stall_after=N``). What the kiosk can see of that is the printer's TCP
+window, and a real printer's window is its input buffer, a few KB; this printer's window is the
+kernel's receive buffer, about 85 KB on 127.0.0.1, so that a hung printer would still seem to
+take a whole receipt. Give it ``input_buffer=2048`` (its listening socket's ``SO_RCVBUF``, set
+before ``start``) to make it take about 2 KB and no more, like a printer.
+
 A status query is recognised when the bytes received so far end with ``DLE EOT n``: the
 kiosk waits for the answer before sending anything else, so a question is always the last
 thing on the wire when it is asked.
@@ -29,6 +36,7 @@ class PrinterMood:
     answers: bool = True  # False: never answers a status query
     reset_after: int | None = None  # close with a reset once this many receipt bytes came
     stall: bool = False  # accept connections, then read nothing (a hung printer)
+    stall_after: int | None = None  # hang (stall) once this many receipt bytes came
 
 
 def status_reply(query: bytes, mood: PrinterMood) -> bytes:
@@ -47,6 +55,7 @@ def status_reply(query: bytes, mood: PrinterMood) -> bytes:
 class LoopbackPrinter:
     mood: PrinterMood = field(default_factory=PrinterMood)
     port: int = 0
+    input_buffer: int | None = None  # SO_RCVBUF: the printer's TCP window (None: the kernel's)
     connections: int = 0
     queries: int = 0
     resets: int = 0
@@ -61,6 +70,8 @@ class LoopbackPrinter:
     def start(self) -> LoopbackPrinter:
         server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if self.input_buffer is not None:  # before listen(): accepted sockets inherit it
+            server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.input_buffer)
         server.bind(("127.0.0.1", self.port))
         server.listen(16)
         server.settimeout(0.1)
@@ -135,9 +146,11 @@ class LoopbackPrinter:
         conn.settimeout(0.05)
         pending = bytearray()  # this connection's bytes not yet known to be receipt data
         received = 0
+        stalled = False
         with conn:
             while not stop.is_set():
                 if self.mood.stall:
+                    stalled = True
                     time.sleep(0.05)
                     continue
                 try:
@@ -145,10 +158,23 @@ class LoopbackPrinter:
                 except TimeoutError:
                     continue
                 except OSError:
-                    return
+                    break  # a reset: what it had read is printed all the same
                 if not chunk:
                     break
                 pending += chunk
+                if stalled:  # questions asked while it hung come first in what it reads now
+                    stalled = False
+                    while bytes(pending[:3]) in QUERIES:
+                        self._answer(conn, bytes(pending[:3]))
+                        del pending[:3]
+                hang = self.mood.stall_after
+                if hang is not None and received + len(pending) >= hang:
+                    self._keep(pending[: max(hang - received, 0)])
+                    del pending[: max(hang - received, 0)]  # the rest waits, unread
+                    received = hang
+                    self.mood.stall_after = None
+                    self.mood.stall = True  # hung, on every connection
+                    continue
                 limit = self.mood.reset_after
                 if limit is not None and received + len(pending) >= limit:
                     self._keep(pending[: max(limit - received, 0)])
@@ -162,10 +188,16 @@ class LoopbackPrinter:
                     self._keep(pending)
                     received += len(pending)
                     pending.clear()
-                    self.queries += 1
-                    if self.mood.answers:
-                        conn.sendall(status_reply(query, self.mood))
+                    self._answer(conn, query)
             self._keep(pending)
+
+    def _answer(self, conn: socket.socket, query: bytes) -> None:
+        self.queries += 1
+        if self.mood.answers:
+            try:
+                conn.sendall(status_reply(query, self.mood))
+            except OSError:  # the kiosk has gone
+                pass
 
     def _keep(self, data: bytes | bytearray) -> None:
         with self._lock:
@@ -181,8 +213,12 @@ def main() -> None:
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--paper", default="ok", choices=("ok", "low", "out"))
+    parser.add_argument("--silent", action="store_true", help="never answer status queries")
+    parser.add_argument("--stall", action="store_true", help="accept, and never read")
+    parser.add_argument("--input-buffer", type=int, help="bytes: the printer's TCP window")
     args = parser.parse_args()
-    printer = LoopbackPrinter(PrinterMood(paper=args.paper)).start()
+    mood = PrinterMood(paper=args.paper, answers=not args.silent, stall=args.stall)
+    printer = LoopbackPrinter(mood, input_buffer=args.input_buffer).start()
     print(printer.port, flush=True)
     sys.stdin.read()
     printer.stop()

@@ -5,6 +5,7 @@ staff."""
 from __future__ import annotations
 
 from .staff import ROLES
+from .text import typed_text
 
 # (code, the words staff pick and every record shows)
 MANUAL_REASONS = (
@@ -23,7 +24,7 @@ class ManualReasonError(ValueError):
 
 def manual_reason(code: str, note: str = "") -> str:
     """The reason as it is recorded: the chosen words, and the note when there is one."""
-    code, note = code.strip(), " ".join(note.split())[:MAX_NOTE]
+    code, note = code.strip(), typed_text(note, MAX_NOTE)
     if code not in _WORDS:
         raise ManualReasonError("Choose why no proof was scanned before handing out the pin.")
     if code == "other" and not note:

@@ -77,10 +77,19 @@ def clean(raw: str | bytes, limit: int = MAX_PAYLOAD_BYTES) -> str:
     text = _strip_controls(raw)
     if not text:
         raise MalformedPayload("The scan was empty.")
-    if (len(text) if text.isascii() else len(text.encode("utf-8"))) > limit:
+    if (len(text) if text.isascii() else _utf8_size(text)) > limit:
         raise MalformedPayload(
             f"The scan is longer than {limit // 1024} KB, so it is not a proof of badge.")
     return text
+
+
+def _utf8_size(text: str) -> int:
+    """The bytes of ``text`` in UTF-8; a lone surrogate (from bytes that were not UTF-8, as
+    Python's argv keeps them, or a JSON escape such as "\\udcff") is not readable text."""
+    try:
+        return len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise MalformedPayload("The scan is not readable text.") from None
 
 
 def _strip_controls(text: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
@@ -48,8 +50,27 @@ def after_wrong_pin(failed: int, now: datetime, attempts: int, minutes: int) -> 
     return Lockout(failed=failed, locked_until=None)
 
 
+def claim_try(failed: int, locked_until: datetime | None, now: datetime, attempts: int,
+              minutes: int) -> Lockout | None:
+    """A try at a PIN, taken before the PIN is checked: None while the login is locked, else the
+    counts to store at once. The try counts as a wrong PIN until the PIN proves right (then the
+    counts start again), so the ``attempts``-th try locks the login before its PIN is checked:
+    however many tries come at the same moment, at most ``attempts`` PINs are checked in a row
+    before the lock, and no more until it ends."""
+    if is_locked(locked_until, now):
+        return None
+    return after_wrong_pin(failed, now, attempts, minutes)
+
+
 def is_locked(locked_until: datetime | None, now: datetime) -> bool:
     return locked_until is not None and now < locked_until
+
+
+def name_digest(key: bytes, name_key: str) -> str:
+    """A keyed hash of a login name (HMAC-SHA256): the wrong PINs given for a name no login has
+    are counted under it, so that such a name locks like a real one, and the table that counts
+    them names nobody to whoever reads it without the key."""
+    return hmac.new(key, name_key.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def idle_expired(last_seen: datetime | None, now: datetime, minutes: float) -> bool:

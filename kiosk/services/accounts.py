@@ -1,72 +1,211 @@
-"""Staff accounts: log in with a name and a PIN, lockout, and user management by admins."""
+"""Staff accounts: log in with a name and a PIN, the lockout after wrong PINs, sessions that
+logging out ends, and user management by admins.
+
+The login rule (``check_pin``) and the sessions are the kiosk's and the district hub's alike;
+``Logins`` says where each app keeps them (``KIOSK_LOGINS`` here, ``HUB_LOGINS`` in
+sync/hub/services/accounts.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Protocol
+import hashlib
+import secrets
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import lru_cache
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import write_transaction
-from ..domain.staff import ROLES, after_wrong_pin, is_locked, valid_pin
+from ..domain.staff import ROLES, claim_try, name_digest, valid_pin
+from ..domain.text import typed_name_problem
 from ..domain.words import count
 from ..errors import InvalidInput, LoginRefused, NotFound
 from ..extensions import db
-from ..models import StaffUser, utcnow
+from ..models import LoginGuard, StaffSession, StaffUser, utcnow
 from .lookups import name_key
 
-# Checked against when the name is unknown, so both paths take the same time.
-_DUMMY_HASH = generate_password_hash("0000")
+MISMATCH = "That name and PIN do not match."
+# The longest a session lasts however busy it is (its row is deleted then); an ended session's
+# row is kept for a day.
+SESSION_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Logins:
+    """Where an app keeps its logins. ``users``: id, name_key, pin_hash, active, failed_pins,
+    locked_until; ``guards``: name_digest, failed_pins, locked_until (the wrong PINs given for a
+    name no active login has); ``sessions``: id, user_id, created_at, ended_at."""
+
+    transaction: Callable[[], AbstractContextManager[Session]]
+    read: Callable[[], Session]
+    users: Any
+    guards: Any
+    sessions: Any
+
+
+KIOSK_LOGINS = Logins(write_transaction, db.session, StaffUser, LoginGuard, StaffSession)
 
 
 def log_in(name: str, pin: str) -> StaffUser:
-    """The staff member with this name and PIN. A wrong PIN is counted (and committed) before
-    the refusal is raised; the fifth in a row locks the login."""
-    refusal: str | None = None
-    with write_transaction() as session:
-        user = session.scalar(select(StaffUser).where(StaffUser.name_key == name_key(name)))
-        refusal = check_pin(user, pin, "try again later or ask an administrator")
-    if refusal is not None:
-        raise LoginRefused(refusal)
-    assert user is not None
+    """The staff member with this name and PIN, by ``check_pin``."""
+    attempt = check_pin(KIOSK_LOGINS, name, pin, "try again later or ask an administrator")
+    if attempt.refusal is not None:
+        raise LoginRefused(attempt.refusal)
+    user: StaffUser = attempt.user
     return user
 
 
-class Login(Protocol):
-    """What a login needs of a user: the kiosk's staff and the district hub's users alike."""
-
-    active: bool
-    pin_hash: str
-    failed_pins: int
-    locked_until: datetime | None
+@dataclass(frozen=True)
+class Attempt:
+    user: Any | None  # the user logged in, or None
+    refusal: str | None  # why not, in the words the login page shows
 
 
-def check_pin(user: Login | None, pin: str, locked_advice: str) -> str | None:
-    """Why this user may not log in with this PIN, or None. Counts a wrong PIN on ``user``
-    (the caller commits it, refusal or not); the LOCKOUT_ATTEMPTS-th in a row locks the login
-    for LOCKOUT_MINUTES. An unknown name costs the same time as a wrong PIN."""
-    now = utcnow()
+def check_pin(logins: Logins, name: str, pin: str, locked_advice: str) -> Attempt:
+    """Log in with a name and a PIN, or say why not.
+
+    **No more than LOCKOUT_ATTEMPTS guesses a lock, whatever the number of requests at once.**
+    A try is claimed before its PIN is checked (``claim_try``): one short transaction locks the
+    login's row (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite has one writer), counts the try
+    as a wrong PIN and, on the LOCKOUT_ATTEMPTS-th, locks the login for LOCKOUT_MINUTES, and
+    commits. The PIN is checked after, outside any transaction (a hash check is slow on
+    purpose), and a right PIN starts the count again (and lifts a lock its own try made).
+    While locked no PIN is checked.
+
+    **The answers say nothing about which names exist.** The wrong PINs given for a name no
+    active login has are counted too, in the same way, under a keyed hash of the name (a
+    ``guards`` row; rows at rest, no count and no lock, are deleted at the next right PIN):
+    such a name locks after as many tries as a real one, with the same words, and every answer
+    (unknown name, wrong PIN, locked) costs exactly one PIN hash check of the app's
+    PIN_HASH_METHOD. We chose this over never saying "locked": staff at the desk need to know
+    why their right PIN does not work."""
     cfg = current_app.config
-    if user is None or not user.active:
-        check_password_hash(_DUMMY_HASH, pin or "")
-        return "That name and PIN do not match."
-    if is_locked(user.locked_until, now):
-        return f"Too many wrong PINs. This login is locked for a few minutes; {locked_advice}."
-    if not check_password_hash(user.pin_hash, pin or ""):
-        lock = after_wrong_pin(user.failed_pins, now, cfg["LOCKOUT_ATTEMPTS"],
-                               cfg["LOCKOUT_MINUTES"])
-        user.failed_pins, user.locked_until = lock.failed, lock.locked_until
-        if lock.locked_until:
-            return (f"Too many wrong PINs. This login is locked for "
-                    f"{count(cfg['LOCKOUT_MINUTES'], 'minute')}.")
-        return "That name and PIN do not match."
-    user.failed_pins, user.locked_until = 0, None
-    return None
+    attempts, minutes = cfg["LOCKOUT_ATTEMPTS"], cfg["LOCKOUT_MINUTES"]
+    now = utcnow()
+    key = name_key(name or "")
+    users, guards = logins.users, logins.guards
+    with logins.transaction() as session:
+        user = session.scalar(select(users).where(users.name_key == key, users.active.is_(True))
+                              .with_for_update().execution_options(populate_existing=True))
+        counter = user if user is not None else _guard(session, guards, name_digest(
+            _key_bytes(cfg["SECRET_KEY"]), key))
+        claim = claim_try(counter.failed_pins, counter.locked_until, now, attempts, minutes)
+        if claim is not None:
+            counter.failed_pins, counter.locked_until = claim.failed, claim.locked_until
+        user_id, pin_hash = (user.id, user.pin_hash) if user is not None else (None, None)
+    dummy = _dummy_hash(cfg["PIN_HASH_METHOD"])
+    if claim is None:
+        check_password_hash(dummy, pin or "")  # the same work as any other answer
+        return Attempt(None, "Too many wrong PINs. This login is locked for a few minutes; "
+                             f"{locked_advice}.")
+    if check_password_hash(pin_hash or dummy, pin or "") and user_id is not None:
+        with logins.transaction() as session:
+            user = session.get(users, user_id, populate_existing=True, with_for_update=True)
+            user.failed_pins, user.locked_until = 0, None
+            session.flush()
+            _prune(session, guards, guards.name_digest,
+                   guards.failed_pins == 0, guards.locked_until < now)  # at rest: no news
+        return Attempt(user, None)
+    if claim.locked_until is not None:
+        return Attempt(None, f"Too many wrong PINs. This login is locked for "
+                             f"{count(minutes, 'minute')}.")
+    return Attempt(None, MISMATCH)
+
+
+def _guard(session: Session, guards: Any, digest: str) -> Any:
+    """The ``guards`` row of this name's digest, made if need be, and locked: an upsert, so
+    that on PostgreSQL a row another login is deleting just now is made again, not lost."""
+    make = postgresql.insert if _postgresql(session) else sqlite.insert
+    session.execute(make(guards).values(name_digest=digest, failed_pins=0).on_conflict_do_update(
+        index_elements=["name_digest"], set_={"failed_pins": guards.failed_pins}))
+    return session.scalars(select(guards).where(guards.name_digest == digest).with_for_update()
+                           .execution_options(populate_existing=True)).one()
+
+
+def _postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _prune(session: Session, model: Any, key: Any, *where: Any) -> None:
+    """Delete the rows of ``model`` that are ``where``. On PostgreSQL only those no other
+    transaction holds (``FOR UPDATE SKIP LOCKED``): a prune never waits, so it never deadlocks
+    with a login or another prune. What it skips, a later one deletes."""
+    if _postgresql(session):
+        rows = select(key).where(*where).with_for_update(skip_locked=True).scalar_subquery()
+        statement = delete(model).where(key.in_(rows))
+    else:
+        statement = delete(model).where(*where)
+    session.execute(statement.execution_options(synchronize_session=False))
+
+
+def _key_bytes(secret: str | bytes) -> bytes:
+    return secret if isinstance(secret, bytes) else str(secret).encode("utf-8")
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    """What an unknown name's PIN is checked against: a hash no PIN matches, of the same kind
+    (and cost) as the real ones."""
+    return generate_password_hash(secrets.token_hex(16), method=method)
+
+
+# --- sessions ---------------------------------------------------------------------------------
+
+
+def _session_id(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def open_session(logins: Logins, user_id: int) -> str:
+    """A new session for this user: the random id for the (signed) cookie. The database keeps
+    only its SHA-256, and drops the sessions that ended a day ago or began SESSION_DAYS ago."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    rows = logins.sessions
+    with logins.transaction() as session:
+        _prune(session, rows, rows.id, or_(rows.ended_at < now - timedelta(days=1),
+                                           rows.created_at < now - timedelta(days=SESSION_DAYS)))
+        session.add(rows(id=_session_id(token), user_id=user_id, created_at=now))
+    return token
+
+
+def session_open(logins: Logins, token: str | None, user_id: int) -> bool:
+    """Whether the session with this cookie id is this user's and has not ended."""
+    if not token or len(token) > 100:
+        return False
+    rows = logins.sessions
+    row = logins.read().execute(select(rows.user_id, rows.created_at, rows.ended_at).where(
+        rows.id == _session_id(token))).one_or_none()
+    return (row is not None and row.user_id == user_id and row.ended_at is None
+            and row.created_at > utcnow() - timedelta(days=SESSION_DAYS))
+
+
+def end_session(logins: Logins, token: str | None) -> None:
+    """End the session with this cookie id (logging out, or idle): a copy of the cookie no
+    longer logs anyone in."""
+    if not token or len(token) > 100:
+        return
+    rows = logins.sessions
+    with logins.transaction() as session:
+        session.execute(update(rows).where(rows.id == _session_id(token),
+                                           rows.ended_at.is_(None))
+                        .values(ended_at=utcnow()).execution_options(synchronize_session=False))
+
+
+# --- user management ---------------------------------------------------------------------------
 
 
 def create_user(name: str, pin: str, role: str) -> StaffUser:
+    problem = typed_name_problem(name or "")
+    if problem:
+        raise InvalidInput(problem)
     name = " ".join((name or "").split())
     _check_new_user(name, pin, role)
     with write_transaction() as session:
@@ -96,6 +235,10 @@ def update_user(user_id: int, *, role: str | None = None, pin: str | None = None
             user.failed_pins, user.locked_until = 0, None
         if active is not None:
             user.active = active
+        if active is False:  # its sessions end for good, not only while it is switched off
+            session.execute(update(StaffSession).where(
+                StaffSession.user_id == user.id, StaffSession.ended_at.is_(None),
+            ).values(ended_at=utcnow()).execution_options(synchronize_session=False))
         if user.id == acting_admin_id and (not user.active or user.role != "admin"):
             raise InvalidInput("You cannot lock yourself out: ask another administrator.")
         if not session.scalar(select(StaffUser.id).where(

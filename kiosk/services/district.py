@@ -16,10 +16,12 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from flask import current_app
+from sqlalchemy.orm import Session
 
 from kiosk.sync import outbox
 from kiosk.sync.client import HubClient, HubRefused, HubUnreachable, check_url
@@ -30,7 +32,7 @@ from kiosk.sync.protocol import (
 )
 from kiosk.sync.worker import worker_of
 
-from ..db import write_transaction
+from ..db import write_in_turns, write_transaction
 from ..errors import InvalidInput, KioskError
 from ..extensions import db
 from ..models import utcnow
@@ -208,34 +210,55 @@ def push_all(client: HubClient, found: Enrollment, report: SyncReport) -> None:
 
 
 def pull_all(client: HubClient, report: SyncReport) -> None:
-    """Pull page after page until the hub says there is no more. The next page is fetched
-    while this one is applied (the hub's work and the kiosk's overlap); at most two pages are
-    in memory, whatever the size of the district."""
+    """Pull page after page until the hub says there is no more.
+
+    Long work beside the desk: a page is fetched and prepared (its awards' texts, keys, dates
+    and lookup words: :func:`district_changes.prepare`) in a thread of its own while the page
+    before is written; the write lock is held only for the writes. A page is written in steps
+    of at most :data:`district_changes.CHUNK` changes, in as few transactions as the desk
+    allows: a hand-out waits for one step, never for a page (:func:`apply_page`). The cursor
+    commits with a page's last step: a pull cut off half way through a page applies the page
+    again (every change is idempotent) and goes on from there. At most two pages are in
+    memory, whatever the size of the district."""
     cursor = int(lookups.get_setting(CURSOR) or 0)
+    binders = district_changes.Binders.of(db.engine.dialect)
     db.session.rollback()
+
+    def fetch(after: int) -> tuple[dict[str, Any], list[district_changes.Step], int]:
+        page = client.changes(after, MAX_PAGE)
+        changes = page.pop("changes", None)
+        if not isinstance(changes, list):
+            raise HubUnreachable("the hub's page of changes is not a list")
+        return page, district_changes.prepare(changes, binders), len(changes)
+
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-pull") as fetcher:
-        upcoming = fetcher.submit(client.changes, cursor, MAX_PAGE)
+        upcoming = fetcher.submit(fetch, cursor)
         while True:
-            page = upcoming.result()
-            changes = page.get("changes")
-            if not isinstance(changes, list):
-                raise HubUnreachable("the hub's page of changes is not a list")
+            page, steps, count = upcoming.result()
             cursor_after = int(page.get("next", cursor))
-            if page.get("more"):
-                upcoming = fetcher.submit(client.changes, cursor_after, MAX_PAGE)
-            with write_transaction(bulk=len(changes) > 1000) as session:
-                district_changes.apply(session, changes)
-                lookups.set_setting(CURSOR, str(cursor_after))
-                if not page.get("more"):
-                    as_of = page.get("data_as_of") or page.get("hub_time")
-                    if as_of:
-                        lookups.set_setting(lookups.BADGE_DATA_AS_OF, str(as_of))
-            report.pulled += len(changes)
+            more = bool(page.get("more"))
+            if more:
+                upcoming = fetcher.submit(fetch, cursor_after)
+            apply_page(page, steps, cursor_after, more)
+            report.pulled += count
             cursor = cursor_after
-            db.session.expunge_all()  # a big first pull keeps memory flat
-            if not page.get("more"):
+            if not more:
                 return
 
+
+def apply_page(page: dict[str, Any], steps: list[district_changes.Step], cursor_after: int,
+               more: bool) -> None:
+    """Write a prepared page as long work beside the desk (:func:`write_in_turns`: whole
+    steps, in transactions cut short when the desk waits), its cursor with its last step."""
+
+    def cursor(session: Session) -> None:
+        lookups.set_setting(CURSOR, str(cursor_after))
+        as_of = None if more else page.get("data_as_of") or page.get("hub_time")
+        if as_of:
+            lookups.set_setting(lookups.BADGE_DATA_AS_OF, str(as_of))
+
+    write_in_turns([*(step.write for step in steps), cursor])
+    db.session.expunge_all()  # a big first pull keeps memory flat
 
 
 def _note(key: str, value: str) -> None:

@@ -19,6 +19,7 @@ from ..db import write_transaction
 from ..domain.manual import ManualReasonError, manual_reason, may_hand_out_manually
 from ..domain.receipts import receipt_label
 from ..domain.staff import initials
+from ..domain.text import typed_text
 from ..errors import InvalidInput, NotAllowed, Refused
 from ..extensions import db
 from ..models import (
@@ -153,7 +154,8 @@ def _record(session, result, nonce, staff, at, now, note, source, manual_reason)
             Distribution.credential_id == result.credential_id,
         )
     )
-    receipt_no = (session.scalar(select(func.max(Distribution.receipt_no))) or 0) + 1
+    receipt_no = max(session.scalar(select(func.max(Distribution.receipt_no))) or 0,
+                     int(lookups.get_setting(lookups.RECEIPTS_GIVEN) or 0)) + 1
     dist = Distribution(
         id=nonce,
         # the award, its person and its credential are already in the session (the check just
@@ -170,7 +172,7 @@ def _record(session, result, nonce, staff, at, now, note, source, manual_reason)
         claim_no=claim_no,
         source=source,
         payload_format=result.proof.format,
-        note=note.strip()[:500],
+        note=typed_text(note, 500, lines=True),
         manual_reason=manual_reason,
     )
     session.add(dist)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..domain.text import csv_cell
 from ..extensions import db
 from ..models import Distribution
 from . import lookups
@@ -50,7 +51,7 @@ def csv_lines() -> Iterator[str]:
              .order_by(Distribution.receipt_no).execution_options(yield_per=500))
     for d in db.session.scalars(query):
         v = d.void
-        writer.writerow([_cell(x) for x in (
+        writer.writerow([csv_cell(x) for x in (
             d.receipt, d.handed_out_at.astimezone(tz).isoformat(timespec="seconds"),
             d.person.name, d.person.employee_id, d.credential.name, d.credential.pin_label,
             d.award_id, d.staff.name, d.building.name, d.source, d.manual_reason, d.note,
@@ -59,9 +60,3 @@ def csv_lines() -> Iterator[str]:
         )])
         yield flush()
 
-
-def _cell(value: str) -> str:
-    """Defuse spreadsheet formulas in names and notes (CSV injection)."""
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value

@@ -28,6 +28,9 @@ from ..models import (
 )
 
 BADGE_DATA_AS_OF = "badge_data_as_of"
+# the highest receipt number this kiosk gave before a restore (services/restore.py): a restored
+# database's numbers go on after it, so that no two printed receipts carry the same number
+RECEIPTS_GIVEN = "receipt:given_before_restore"
 
 
 def timezone() -> ZoneInfo:

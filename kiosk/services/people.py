@@ -41,10 +41,13 @@ class PersonHit:
 
 
 def index_people(session: Session, people: Iterable[PersonRow],
-                 was: Mapping[int, PersonRow] | None = None) -> int:
+                 was: Mapping[int, PersonRow] | None = None,
+                 words: Mapping[str, Iterable[str]] | None = None) -> int:
     """Store the words of ``people`` in the caller's transaction. ``was`` holds, for those who
     were already on the roster, what their words were made from (their row before this
-    change): those words go, unless they are still theirs. Returns the words written.
+    change): those words go, unless they are still theirs. ``words`` may hold, by employee id,
+    the words of the rows given, worked out beforehand (outside the transaction: a pull does
+    it while it fetches the next page). Returns the words written.
 
     Words are found again from the row they were made of, not by person: the table needs no
     second index to be kept up to date, which a new kiosk's first pull of 50,000 people pays
@@ -52,8 +55,10 @@ def index_people(session: Session, people: Iterable[PersonRow],
     by_id = {row[0]: row for row in people}  # a person given twice: the last one counts
     if not by_id:
         return 0
+    made = words or {}
     new = {(word, person_id) for person_id, employee_id, name, email in by_id.values()
-           for word in words_for_person(name, employee_id, email)}
+           for word in (made[employee_id] if employee_id in made
+                        else words_for_person(name, employee_id, email))}
     old = {(word, person_id) for person_id, employee_id, name, email in (was or {}).values()
            if person_id in by_id for word in words_for_person(name, employee_id, email)}
     conn = session.connection()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, func, or_, select
 
 from kiosk.printers import queue
 from kiosk.printers import status as st
@@ -17,6 +17,7 @@ from kiosk.printers.receipt_pdf import render_receipt_pdf
 from kiosk.printers.settings import PrinterSettings
 from kiosk.printers.transport import (
     PrinterInterrupted,
+    PrinterNotReading,
     PrinterUnavailable,
     open_device,
     printer_lock,
@@ -24,7 +25,7 @@ from kiosk.printers.transport import (
 from kiosk.printers.worker import PrinterState, ask_status, worker_of
 
 from ..db import write_transaction
-from ..domain.staff import CurrentUser, may_see_receipt
+from ..domain.staff import CurrentUser, can, may_see_receipt
 from ..errors import InvalidInput, KioskError, NotAllowed, NotFound
 from ..extensions import db
 from ..models import Distribution, PrintJob, StaffUser, utcnow
@@ -72,15 +73,52 @@ def printer_view() -> PrinterView:
     return PrinterView(settings.describe(), state, queue.counts(db.session))
 
 
-def waiting_jobs(limit: int = 200) -> list[PrintJob]:
-    """Receipts not printed yet, oldest first (the order they print in)."""
-    return list(db.session.scalars(select(PrintJob).where(PrintJob.status.in_(queue.WAITING))
-                                   .order_by(PrintJob.id).limit(limit)))
+@dataclass(frozen=True)
+class QueueShown:
+    """The print jobs the Printer page shows one person: office staff and administrators see
+    every job; anyone else the jobs of their own hand-outs (as in the hand-out log), and jobs of
+    no hand-out, which carry no one's receipt. The printer badge counts every job: it is about
+    the printer, and names no one."""
+
+    waiting: list[PrintJob]  # not printed yet, oldest first (the order they print in)
+    recent: list[PrintJob]  # printed or cancelled, newest first
+    others_waiting: int  # waiting jobs of other staff's hand-outs, not shown
+    mine_only: bool
 
 
-def recent_jobs(limit: int = 20) -> list[PrintJob]:
-    return list(db.session.scalars(select(PrintJob).where(PrintJob.status.in_(queue.SETTLED))
-                                   .order_by(PrintJob.id.desc()).limit(limit)))
+def queue_for(user: CurrentUser, waiting: int = 200, recent: int = 20) -> QueueShown:
+    waiting_query = select(PrintJob).where(PrintJob.status.in_(queue.WAITING))
+    shown = _visible(waiting_query, user).order_by(PrintJob.id).limit(waiting)
+    recent_query = select(PrintJob).where(PrintJob.status.in_(queue.SETTLED))
+    latest = _visible(recent_query, user).order_by(PrintJob.id.desc()).limit(recent)
+    mine_only = not _sees_all(user)
+    others = 0
+    if mine_only:
+        visible = _visible(select(func.count()).select_from(PrintJob)
+                           .where(PrintJob.status.in_(queue.WAITING)), user)
+        others = queue.counts(db.session).waiting - int(db.session.scalar(visible) or 0)
+    return QueueShown([job for job in db.session.scalars(shown) if _sees(user, job)],
+                      [job for job in db.session.scalars(latest) if _sees(user, job)],
+                      others, mine_only)
+
+
+def _sees_all(user: CurrentUser) -> bool:
+    return can(user.role, "log")  # may_see_receipt's "every receipt"
+
+
+def _visible(query: Select, user: CurrentUser) -> Select:  # type: ignore[type-arg]
+    """``query`` narrowed to the jobs ``user`` may see (the database's share of _sees)."""
+    if _sees_all(user):
+        return query
+    return (query.outerjoin(Distribution, PrintJob.distribution_id == Distribution.id)
+            .where(or_(PrintJob.distribution_id.is_(None),
+                       Distribution.staff_user_id == user.id)))
+
+
+def _sees(user: CurrentUser, job: PrintJob) -> bool:
+    """The rule itself, for each job shown."""
+    dist = job.distribution
+    return dist is None or may_see_receipt(user.role, user.id, dist.staff_user_id)
 
 
 def retry_waiting() -> int:
@@ -228,6 +266,9 @@ def _send_test_page(settings: PrinterSettings, page: bytes, now: datetime) -> Te
             return TestPageResult(False, f"Not printed: the printer says it is {status.words}.",
                                   status)
         device.write(page, name)
+        device.wait_taken()
+    except PrinterNotReading as exc:
+        return TestPageResult(False, f"Not printed in full. {exc}", st.NOT_READING)
     except (PrinterUnavailable, PrinterInterrupted) as exc:
         return TestPageResult(False, f"Not printed. {exc}", st.UNREACHABLE)
     finally:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
-from pathlib import Path
 
 import flask_migrate
 from sqlalchemy import inspect, select
 
 from ..db import write_transaction
 from ..domain.receipts import building_code
+from ..domain.text import typed_name_problem
 from ..errors import InvalidInput, NotFound
 from ..extensions import db
 from ..models import Building, StaffUser
@@ -32,6 +31,9 @@ def upgrade_schema() -> None:
 
 
 def init_instance(building: str, admin: str, pin: str) -> InitReport:
+    problem = typed_name_problem(building or "", "The building's name")
+    if problem:
+        raise InvalidInput(problem)
     building = " ".join((building or "").split())
     if not 2 <= len(building) <= 200:
         raise InvalidInput("Give the building's name (2 to 200 characters).")
@@ -79,27 +81,3 @@ def ready_to_serve() -> str:
     if here is None:
         raise NotFound("This kiosk has no building yet. Run kiosk init first.")
     return here
-
-
-def backup_database(out: Path) -> int:
-    """A consistent copy of the live SQLite database (the online backup API, WAL-safe)."""
-    url = db.engine.url
-    if url.get_backend_name() != "sqlite" or not url.database:
-        raise InvalidInput("Backups are for the kiosk's own SQLite database.")
-    out = Path(out)
-    if out.exists():
-        raise InvalidInput(f"{out} already exists; choose a new file name.")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    source = sqlite3.connect(url.database)
-    target = sqlite3.connect(out)
-    try:
-        with target:
-            source.backup(target)
-        check = target.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        target.close()
-        source.close()
-    if check != "ok":
-        out.unlink(missing_ok=True)
-        raise InvalidInput(f"The copy failed its integrity check ({check}).")
-    return out.stat().st_size

@@ -10,6 +10,7 @@ from kiosk.sync.outbox import add_event
 
 from ..db import write_transaction
 from ..domain.stock import StockError, count_delta, signed_quantity, stock_state
+from ..domain.text import typed_text
 from ..errors import InvalidInput
 from ..extensions import db
 from ..models import Credential, StockMovement, StockOnHand, utcnow
@@ -37,15 +38,16 @@ def receive_stock(credential: str, qty: int, staff_id: int | None, note: str = "
                            "The quantity must be a whole number above zero.") from None
     if delta > 100_000:
         raise InvalidInput("That is more pins than any shipment holds; check the quantity.")
+    note = typed_text(note, 500)
     with write_transaction() as session:
         cred = lookups.credential_named(credential)
         if not cred.has_pin:
             raise InvalidInput(f"{cred.name} has no pin in the catalogue.")
         now = utcnow()
         session.add(StockMovement(credential_id=cred.id, kind="received", qty=delta, at=now,
-                                  staff_user_id=staff_id, note=note.strip()[:500]))
+                                  staff_user_id=staff_id, note=note))
         add_event(session, "stock_received", {
-            "credential": cred.name, "qty": delta, "note": note.strip()[:500],
+            "credential": cred.name, "qty": delta, "note": note,
             "at": now.isoformat(),
         })
         session.flush()
@@ -62,6 +64,7 @@ def count_stock(credential: str, counted: int, staff_id: int | None,
         raise InvalidInput("The count is a whole number, 0 or more.") from None
     if counted > 100_000:
         raise InvalidInput("That is more pins than a building holds; check the count.")
+    note = typed_text(note, 500)
     with write_transaction() as session:
         cred = lookups.credential_named(credential)
         if not cred.has_pin:
@@ -73,10 +76,10 @@ def count_stock(credential: str, counted: int, staff_id: int | None,
             raise InvalidInput(str(exc)) from None
         now = utcnow()
         session.add(StockMovement(credential_id=cred.id, kind="count", qty=delta, at=now,
-                                  staff_user_id=staff_id, note=note.strip()[:500]))
+                                  staff_user_id=staff_id, note=note))
         add_event(session, "stock_counted", {
             "credential": cred.name, "counted": counted, "expected": expected,
-            "note": note.strip()[:500], "at": now.isoformat(),
+            "note": note, "at": now.isoformat(),
         })
         session.flush()
         return StockLevel(cred.id, cred.name, cred.pin_label, lookups.on_hand(cred.id))

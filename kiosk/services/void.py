@@ -8,13 +8,14 @@ from kiosk.sync.outbox import add_event
 
 from ..db import write_transaction
 from ..domain.staff import may_void
+from ..domain.text import typed_text
 from ..errors import InvalidInput, NotAllowed, NotFound
 from ..models import Distribution, StaffUser, StockMovement, Void, utcnow
 from . import lookups
 
 
 def void_hand_out(distribution_id: str, staff_id: int, reason: str) -> Void:
-    reason = " ".join((reason or "").split())
+    reason = typed_text(reason or "", 500)
     if len(reason) < 3:
         raise InvalidInput("Say why the hand-out is being voided (a few words).")
     now = utcnow()

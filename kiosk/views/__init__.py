@@ -5,18 +5,32 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app, g
+from werkzeug.routing import IntegerConverter
 
+from ..db_types import utcnow
 from ..domain.manual import MANUAL_REASONS, may_hand_out_manually
 from ..domain.reasons import Reason
 from ..domain.staff import can, may_see_receipt, may_void
-from ..models import utcnow
 from ..services.lookups import timezone
 from ..services.status import KioskStatus, kiosk_status
+
+# The largest integer SQLite holds: a larger one cannot even be asked about (OverflowError).
+MAX_ID = 2**63 - 1
+
+
+class RecordId(IntegerConverter):
+    """``<int:...>`` in the kiosk's URLs is a record's id: a number larger than any id can be
+    names nothing (404), rather than reaching the database."""
+
+    def __init__(self, map, *args, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def register_views(app: Flask) -> None:
     from . import account, admin, district, errors, office, printer, scan, slips
 
+    app.url_map.converters["int"] = RecordId  # before the blueprints' rules are made
     for module in (account, scan, office, admin, slips, printer, district):
         app.register_blueprint(module.bp)
     errors.register(app)

@@ -1,8 +1,8 @@
 """Log in and log out."""
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from ..auth import start_session
+from ..auth import start_session, stop_session
 from ..errors import LoginRefused
 from ..services.accounts import log_in
 from ..services.district_status import stale_sync_warning
@@ -37,5 +37,5 @@ def healthz():  # type: ignore[no-untyped-def]
 
 @bp.post("/logout")
 def logout():  # type: ignore[no-untyped-def]
-    session.clear()
+    stop_session()
     return redirect(url_for("auth.login"))

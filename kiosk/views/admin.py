@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, g, request
 from ..auth import keep_session, requires
 from ..services import settings
 from ..services.accounts import all_users, create_user, update_user
+from ..services.backup import backup_status
 from ..services.printing import print_test_page
 from .htmx import render
 
@@ -67,4 +68,4 @@ def printer_test():  # type: ignore[no-untyped-def]
 def _settings(**context):  # type: ignore[no-untyped-def]
     return render("settings.html", "partials/_settings.html", items=settings.current("general"),
                   printer_items=settings.current("printer"),
-                  instance=current_app.instance_path, **context)
+                  instance=current_app.instance_path, backup=backup_status(), **context)

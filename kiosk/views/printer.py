@@ -66,5 +66,7 @@ def badges():  # type: ignore[no-untyped-def]
 
 
 def _panel(**context):  # type: ignore[no-untyped-def]
-    return render("printer.html", "partials/_printer_panel.html",
-                  jobs=printing.waiting_jobs(), recent=printing.recent_jobs(), **context)
+    shown = printing.queue_for(g.user)
+    return render("printer.html", "partials/_printer_panel.html", jobs=shown.waiting,
+                  recent=shown.recent, others_waiting=shown.others_waiting,
+                  mine_only=shown.mine_only, **context)

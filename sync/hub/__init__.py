@@ -13,6 +13,7 @@ from flask import Flask
 
 from kiosk import HERE, TEMPLATES
 from kiosk.config import secret_key
+from kiosk.request_caps import CappedRequest
 
 from .config import DEFAULTS, hub_instance_from_env
 from .extensions import hub_csrf, hub_db, hub_migrate
@@ -24,6 +25,7 @@ def create_hub_app(config: Mapping[str, Any] | None = None) -> Flask:
     instance = (config or {}).get("INSTANCE_PATH") or hub_instance_from_env()
     app = Flask("kiosk.sync.hub", instance_path=str(instance), instance_relative_config=True,
                 template_folder=str(TEMPLATES), static_folder=str(HERE / "static"))
+    app.request_class = CappedRequest  # each route's body cap (config.py: BODY_CAPS)
     app.config.from_mapping(DEFAULTS)
     app.config.from_pyfile("hub.cfg", silent=True)
     app.config.from_prefixed_env("KIOSK_HUB")

@@ -1,5 +1,9 @@
 """Who is asking: district staff by session (log in with a name and a PIN, idle logout, roles),
-kiosks by their token (``Authorization: Bearer ...``) on the sync API."""
+kiosks by their token (``Authorization: Bearer ...``) on the sync API.
+
+Sessions work as on the kiosk (kiosk/auth.py): a ``HubSession`` row whose random id the signed
+cookie carries; logging out ends it. The cookie is Secure as SESSION_COOKIE_SECURE says, by
+default ("auto") when the request came over HTTPS."""
 
 from __future__ import annotations
 
@@ -10,17 +14,21 @@ from typing import Any
 
 from flask import Flask, Response, flash, g, redirect, request, session, url_for
 
+from kiosk.auth import init_cookies
 from kiosk.domain.staff import CurrentUser, idle_expired
 from kiosk.domain.words import count
+from kiosk.services.accounts import end_session, open_session, session_open
 
 from .errors import NotAllowed, Unauthorized
 from .extensions import hub_db
 from .models import HubUser, utcnow
-from .services.accounts import can
+from .services.accounts import HUB_LOGINS, can
 from .services.enrollment import kiosk_for_token
 
 
 def init_auth(app: Flask) -> None:
+    init_cookies(app)
+
     @app.before_request
     def load_user() -> None:
         g.user = None
@@ -33,11 +41,13 @@ def init_auth(app: Flask) -> None:
         now = utcnow()
         seen = session.get("seen")
         user = hub_db.session.get(HubUser, user_id)
-        if user is None or not user.active or user.pin_hash[-12:] != session.get("pin_tag"):
+        if (user is None or not user.active or user.pin_hash[-12:] != session.get("pin_tag")
+                or not session_open(HUB_LOGINS, session.get("sid"), user_id)):
             session.clear()
             return
         if idle_expired(datetime.fromisoformat(seen) if seen else None, now,
                         app.config["IDLE_MINUTES"]):
+            end_session(HUB_LOGINS, session.get("sid"))
             session.clear()
             flash(f"You were logged out after {count(app.config['IDLE_MINUTES'], 'minute')} "
                   "without activity.")
@@ -61,9 +71,16 @@ def init_auth(app: Flask) -> None:
 
 def start_session(user: HubUser) -> None:
     session.clear()
+    session["sid"] = open_session(HUB_LOGINS, user.id)
     session["hub_user_id"] = user.id
     session["pin_tag"] = user.pin_hash[-12:]
     session["seen"] = utcnow().isoformat()
+
+
+def stop_session() -> None:
+    """Log out: the session ends on the server, and the cookie is emptied."""
+    end_session(HUB_LOGINS, session.get("sid"))
+    session.clear()
 
 
 def requires(action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -19,9 +19,22 @@ from .errors import HubError
 
 
 def _app() -> Flask:
+    """The hub's app for one command; its database connections are closed when the command
+    ends (a command run inside another program, or a test, leaves none open behind it)."""
     from . import create_hub_app
+    from .extensions import hub_db
 
-    return create_hub_app()
+    app = create_hub_app()
+    command = click.get_current_context(silent=True)
+    if command is not None:
+
+        def close() -> None:
+            with app.app_context():
+                hub_db.session.remove()
+                hub_db.engine.dispose()
+
+        command.call_on_close(close)
+    return app
 
 
 def _fail(exc: HubError, code: int = 1) -> None:
@@ -78,7 +91,9 @@ def hub_serve(host: str, port: int, threads: int, processes: int) -> None:
         serve_process(host, port, threads, sweep=True, shared=False)
         return
     spawn = multiprocessing.get_context("spawn")
-    workers = [spawn.Process(target=serve_process, args=(host, port, threads, n == 0, True),
+    # every process runs the sweeper: they sweep once per period between them, and the
+    # sweep goes on when one of them dies (services/setup.py: start_sweeper)
+    workers = [spawn.Process(target=serve_process, args=(host, port, threads, True, True),
                              name=f"hub-{n}") for n in range(processes)]
     for worker in workers:
         worker.start()
@@ -100,6 +115,8 @@ def serve_process(host: str, port: int, threads: int, sweep: bool, shared: bool)
     socket on the shared port (the kernel hands each new connection to one process)."""
     import waitress
 
+    from kiosk.request_caps import largest_body
+
     from .services.setup import start_sweeper
 
     logging.basicConfig(level=logging.INFO,
@@ -110,13 +127,15 @@ def serve_process(host: str, port: int, threads: int, sweep: bool, shared: bool)
         start_sweeper(app, stop)
     try:
         if not shared:
-            waitress.serve(app, host=host, port=port, threads=threads, ident="pin-kiosk-hub")
+            waitress.serve(app, host=host, port=port, threads=threads, ident="pin-kiosk-hub",
+                           max_request_body_size=largest_body(app.config))
             return
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         listener.bind((host, port))
-        waitress.serve(app, sockets=[listener], threads=threads, ident="pin-kiosk-hub")
+        waitress.serve(app, sockets=[listener], threads=threads, ident="pin-kiosk-hub",
+                       max_request_body_size=largest_body(app.config))
     finally:
         stop.set()
 
@@ -152,12 +171,17 @@ def hub_cache_import(files: tuple[Path, ...], credential: str | None,
                      issuer: str | None) -> None:
     """Import the district's badge data (roster and catalogue CSV, Open Badges documents);
     kiosks get it on their next sync."""
+    from kiosk.services.cache_import import count_rows
+
     from .services.badge_data import import_files
 
     app = _app()
     with app.app_context():
         try:
-            report = import_files(files, credential=credential, issuer=issuer)
+            with click.progressbar(length=count_rows(files), label="Importing",
+                                   file=sys.stderr, show_pos=True) as bar:
+                report = import_files(files, credential=credential, issuer=issuer,
+                                      progress=bar.update)
         except HubError as exc:
             _fail(exc, 2)
     for error in report.errors:

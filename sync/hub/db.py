@@ -16,6 +16,12 @@ from .extensions import hub_db
 # in the order they were given out: a kiosk that pulled up to change N never misses one below N
 # committed later (PostgreSQL hands out sequence numbers before commit; SQLite has one writer).
 CHANGE_LOG_LOCK = 7_301_2026
+# Taken by every reconciliation sweep (services/reconcile.py), so that the hub servers sharing
+# the database sweep one at a time, and the scheduled sweep runs once per period between them.
+SWEEP_LOCK = 7_301_2027
+# The largest id a record of the hub can have (a PostgreSQL integer): a larger number, in a URL
+# or a form, names no record, and is never handed to the database (SQLite cannot bind it).
+MAX_ID = 2**31 - 1
 
 
 @contextmanager
@@ -34,6 +40,21 @@ def hub_transaction() -> Iterator[Session]:
 def lock_change_log(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_LOG_LOCK})
+
+
+def try_advisory_lock(session: Session, key: int) -> bool:
+    """Take the advisory lock ``key`` for this transaction, without waiting: True when taken,
+    False when another transaction holds it. Held until the transaction ends: its commit, its
+    rollback, or its connection closing (a server killed while holding it holds it no more).
+
+    On PostgreSQL a transaction-level advisory lock (``pg_try_advisory_xact_lock``), one for
+    every process on every machine using the database. On SQLite (one machine) every hub
+    transaction holds the database's one write lock from its start (BEGIN IMMEDIATE, which
+    waits for the transaction before it), so it has the lock already: True."""
+    session.connection()  # the transaction has begun (on SQLite: holds the write lock)
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}))
 
 
 def one_of(session: Session, column: InstrumentedAttribute[Any],

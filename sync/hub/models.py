@@ -1,6 +1,7 @@
 """The district hub's records (docs/sync-protocol.md).
 
-- **Who**: district staff (``hub_user``), buildings, their kiosks and one-time enrollment codes.
+- **Who**: district staff (``hub_user``, their sessions ``hub_session``, wrong PINs given for
+  names nobody has ``hub_login_guard``), buildings, their kiosks and one-time enrollment codes.
   A kiosk's token is stored only as its SHA-256; revoking a kiosk stops its token at once.
 - **What the kiosks said**: every event exactly once (``hub_event``, keyed by the kiosk's event
   id), with the hub's own receive time and the result of the hash-chain check; and what the
@@ -48,6 +49,27 @@ class HubUser(Model):
     failed_pins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class HubLoginGuard(Model):
+    """Wrong PINs given for a name no active login has, under a keyed hash of the name: such a
+    name locks like a real one (kiosk/services/accounts.py). A row at rest is deleted."""
+
+    __tablename__ = "hub_login_guard"
+    name_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failed_pins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+class HubSession(Model):
+    """A logged-in browser: the cookie carries a random id, this row its SHA-256. Logging out
+    ends the row, so a copy of the cookie is worth nothing after."""
+
+    __tablename__ = "hub_session"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("hub_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class HubBuilding(Model):
@@ -271,3 +293,14 @@ class HubDocument(Model):
     id: Mapped[str] = mapped_column(String(600), primary_key=True)
     digest: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class HubSweep(Model):
+    """When the reconciliation sweep of `kiosk hub serve` last ran, and which server ran it:
+    the servers sharing the database sweep once per period between them
+    (services/reconcile.py: ``sweep_once_per_period``)."""
+
+    __tablename__ = "hub_sweep"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)  # "reconcile"
+    swept_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    swept_by: Mapped[str] = mapped_column(String(200), default="")

@@ -84,6 +84,23 @@ def test_a_file_that_is_not_a_bundle_is_refused_clearly(kiosk, admin, hub):
     assert row_counts(hub) == before
 
 
+def test_a_bundle_nested_deep_is_refused_clearly(kiosk, admin, hub):  # was a 500
+    before = row_counts(hub)
+    response = _upload(admin, b'{"protocol": 1, "events": ' + b"[" * 5000 + b"]" * 5000 + b"}")
+    assert response.status_code == 400
+    assert "That file is not a sync bundle" in page(response).one(role="alert").text
+    assert row_counts(hub) == before
+
+
+def test_a_bundle_of_millions_of_empty_objects_is_refused_before_it_is_read(kiosk, hub):
+    from kiosk.sync.hub.errors import InvalidInput
+    from kiosk.sync.hub.services.bundles import import_bundle
+
+    data = b'{"protocol": 1, "format": "x", "events": [' + b"{}," * 2_500_000 + b"{}]}"
+    with hub.app_context(), pytest.raises(InvalidInput, match="more than 2,000,000 values"):
+        import_bundle(data, "Dana District")
+
+
 def test_a_changed_bundle_is_refused(kiosk, admin, district):
     bundle = json.loads(kiosk.bundle(kiosk.received(TRAUMA, 5)))
     bundle["events"][0]["payload"]["qty"] = 500

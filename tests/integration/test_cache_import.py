@@ -238,3 +238,77 @@ def test_reimport_keeps_one_award_per_id(ctx, tmp_path):
         import_files([tmp_path / "catalogue.csv", tmp_path / "roster.csv"])
     ids = db.session.scalars(select(Award.id)).all()
     assert len(ids) == len(set(ids)) == len(f.ROSTER)
+
+
+# --- characters that cannot be shown (issue 11, defect 10) -----------------------------------
+
+
+def test_a_name_with_a_control_or_invisible_format_character_is_refused(ctx, tmp_path):
+    """ESC, NUL and U+202E were stored as they came and shown raw on the log page and in the
+    CSV export: each row is now reported with the character's code, and skipped."""
+    awards = [f"urn:uuid:99999999-9999-4999-8999-99999999990{n}" for n in range(8)]
+    rows = [
+        row(employee_id="E20", name="Eve \x1b[31mEgan", award_id=awards[0]),  # line 2: ESC
+        row(employee_id="E21", name="Nul\x00 Person", award_id=awards[1]),  # line 3: NUL
+        row(employee_id="E22", name="Mallory \u202enagE", award_id=awards[2]),  # 4: RLO
+        row(employee_id="E23", name="Zero\u200bWidth", award_id=awards[3]),  # line 5: ZWSP
+        row(employee_id="E24", name="Ok Person", email="ok\x07@example.org",
+            award_id=awards[4]),  # line 6: BEL in the email
+        row(employee_id="E25", name="Ok Person", building="Page\x7f Jackson",
+            award_id=awards[5]),  # line 7: DEL in the building
+        row(employee_id="E26", name="Zoë Nguyễn-O\u2019Brien", award_id=awards[6]),  # 8: kept
+        row(employee_id="E27", name="Nima Ra\u200chimi \U0001F469\u200d\U0001F3EB",
+            award_id=awards[7]),  # line 9: ZWNJ and ZWJ are spelling: kept
+    ]
+    before = snapshot()
+    report = import_files([roster(tmp_path, rows, "names.csv")])
+    assert report.errors == [
+        "names.csv, line 2: name contains a control character (U+001B ESC); correct the "
+        "row and import it again",
+        "names.csv, line 3: name contains a control character (U+0000 NUL); correct the "
+        "row and import it again",
+        "names.csv, line 4: name contains an invisible formatting character (U+202E "
+        "RIGHT-TO-LEFT OVERRIDE); correct the row and import it again",
+        "names.csv, line 5: name contains an invisible formatting character (U+200B "
+        "ZERO WIDTH SPACE); correct the row and import it again",
+        "names.csv, line 6: email contains a control character (U+0007 BEL); correct the "
+        "row and import it again",
+        "names.csv, line 7: building contains a control character (U+007F DEL); correct "
+        "the row and import it again",
+    ]
+    assert report.created == 2
+    assert snapshot()["Person"] == before["Person"] + 2
+    for refused in awards[:6]:
+        assert check_proof(refused).reason is Reason.UNKNOWN_BADGE
+    assert check_proof(awards[6]).award.person_name == "Zoë Nguyễn-O\u2019Brien"
+    assert check_proof(awards[7]).award.person_name == (
+        "Nima Ra\u200chimi \U0001F469\u200d\U0001F3EB")
+    stored = db.session.scalars(select(Person.name)).all()
+    assert not [n for n in stored if any(c in n for c in "\x1b\x00\u202e\u200b\x07\x7f")]
+
+
+def test_control_characters_in_a_catalogue_or_badge_link_are_refused(ctx, tmp_path):
+    catalogue = f.write_csv(tmp_path / "catalogue2.csv", CATALOGUE_HEADER, [
+        ["Finding \x1bJoy", "2025-01-01", "true", ""],
+        ["Finding Calm", "2025-01-01", "true", "Calm\u202e pin"],
+        ["Finding Focus", "2025-01-01", "true", "Focus pin"],
+    ])
+    people = roster(tmp_path, [
+        row(employee_id="E30", award_id="JCS-30", award_urls="https://example.org/b/30\x00"),
+        row(employee_id="E31", award_id="JCS-31\x1b"),
+        row(employee_id="E3\u202e2", award_id="JCS-32"),
+        row(employee_id="E33", award_id="JCS-33", credential="Finding Focus"),
+    ])
+    report = import_files([catalogue, people])
+    assert [e.split(":", 1)[0] for e in report.errors] == [
+        "catalogue2.csv, line 2", "catalogue2.csv, line 3", "roster-update.csv, line 2",
+        "roster-update.csv, line 3", "roster-update.csv, line 4"]
+    assert "credential contains a control character (U+001B ESC)" in report.errors[0]
+    assert "pin_name contains an invisible formatting character (U+202E" in report.errors[1]
+    assert "award_urls contains a control character (U+0000 NUL)" in report.errors[2]
+    assert "award_id contains a control character (U+001B ESC)" in report.errors[3]
+    assert "employee_id contains an invisible formatting character (U+202E" in (
+        report.errors[4])
+    assert check_proof("JCS-33").award.credential_name == "Finding Focus"
+    names = set(db.session.scalars(select(Credential.name)).all())
+    assert "Finding Focus" in names and not {"Finding \x1bJoy", "Finding Calm"} & names

@@ -149,7 +149,7 @@ def test_a_printer_that_never_answers_still_prints_with_its_status_unknown(
     labels = [give(p, staff["designee"]) for p in (f.ALICE_TRAUMA, f.BOB_TRAUMA)]
     started = time.monotonic()
     assert worker.run_once() == 2
-    assert printed_labels(loopback_printer.receipts()) == labels
+    assert printed_labels(loopback_printer.wait_for(2)) == labels
     assert worker.state.status is st.UNKNOWN, "no reply is unknown, never 'plenty of paper'"
     assert loopback_printer.queries == 1, "a silent printer is asked once a round, not per line"
     assert time.monotonic() - started < 5
@@ -331,3 +331,111 @@ def test_a_person_cannot_settle_a_job_twice(ctx, staff, worker, loopback_printer
         with pytest.raises(InvalidInput, match="printed now"):
             printing.settle(job.id, action, staff["office"])
     assert statuses() == ["printed"]
+
+
+# --- a printer that accepts the connection but does not read ---------------------------------
+
+
+@pytest.fixture
+def hung_printer(ctx, loopback_printer):  # type: ignore[no-untyped-def]
+    """The loopback printer hung: it accepts connections and never reads. Its window is a
+    printer's (about 2 KB of input buffer), not the kernel's 85 KB, which would swallow a whole
+    receipt for it. The kiosk gives a receipt half a second to go."""
+    loopback_printer.input_buffer = 2048
+    loopback_printer.mood = PrinterMood(stall=True)
+    loopback_printer.restart()
+    ctx.config["PRINTER_TIMEOUT"] = 0.5
+    return loopback_printer
+
+
+def test_a_printer_that_never_reads_leaves_each_receipt_uncertain_not_printed(
+        ctx, staff, worker, hung_printer):
+    labels = [give(p, staff["designee"]) for p in (f.ALICE_TRAUMA, f.ALICE_BALANCE,
+                                                   f.BOB_TRAUMA)]
+    for _ in range(3):
+        worker.state.retry_at = None  # as if each back-off had run out
+        assert worker.run_once() == 0
+    assert statuses() == ["uncertain"] * 3
+    assert [job.attempts for job in jobs()] == [1, 1, 1]
+    for job in jobs():
+        assert "The printer took only" in job.last_error, job.last_error
+    assert hung_printer.data == b"", "the printer read nothing"
+    assert queue.counts(db.session) == queue.QueueCounts(waiting=3, uncertain=3)
+    assert worker.state.status is st.NOT_READING
+    assert printing.printer_view().level == "bad"
+
+    hung_printer.mood.stall = False  # the printer comes back to life
+    for _ in range(2):
+        worker.state.retry_at = None
+        worker.run_once()
+    time.sleep(0.3)  # it reads what it had taken in while it hung
+    assert statuses() == ["uncertain"] * 3, "nothing is printed again by itself"
+    torn = hung_printer.data
+    assert 0 < len(torn) <= 3 * 2048, "only what it had taken in: the rest was never sent"
+    assert not any(job.data in torn for job in jobs()), "no whole receipt came out"
+
+    again = jobs()[1]
+    printing.settle(again.id, "again", staff["office"])  # a person saw a torn receipt
+    worker.state.retry_at = None
+    assert worker.run_once() == 1
+    assert hung_printer.data == torn + again.data
+    assert labels[1] in parse(again.data).text
+    assert statuses() == ["uncertain", "printed", "uncertain"]
+
+
+def test_a_printer_that_hangs_mid_receipt_without_the_socket_telling_is_uncertain(
+        ctx, staff, worker, loopback_printer, monkeypatch):
+    """Where the kiosk cannot ask its socket what the printer took (Windows), a printer that
+    answered before a receipt and is silent after it has stopped reading."""
+    from kiosk.printers import transport
+
+    monkeypatch.setattr(transport, "_unacknowledged", lambda sock: None)
+    ctx.config["PRINTER_TIMEOUT"] = 0.5
+    loopback_printer.mood = PrinterMood(stall_after=300)
+    give(f.ALICE_TRAUMA, staff["designee"])
+    assert worker.run_once() == 0
+    [job] = jobs()
+    assert job.status == "uncertain"
+    assert "did not answer after" in job.last_error, job.last_error
+    assert len(loopback_printer.data) == 300
+    assert worker.state.status is st.NOT_READING
+
+
+def test_a_printer_slow_to_take_a_receipt_still_prints_it(ctx, staff, worker,
+                                                           loopback_printer):
+    import threading
+
+    loopback_printer.input_buffer = 2048
+    loopback_printer.restart()
+    label = give(f.ALICE_TRAUMA, staff["designee"])
+    mood = loopback_printer.mood
+    mood.stall_after = 1000  # busy for a moment after the first kilobyte
+
+    def wakes_up() -> None:
+        deadline = time.monotonic() + 5
+        while not mood.stall and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.3)
+        mood.stall = False
+
+    threading.Thread(target=wakes_up, daemon=True).start()
+    assert worker.run_once() == 1
+    assert printed_labels(loopback_printer.receipts()) == [label]
+    assert statuses() == ["printed"]
+
+
+def test_what_a_hung_printer_did_not_take_is_dropped_not_sent_when_it_wakes(ctx,
+                                                                           hung_printer):
+    """Bytes still in the kiosk's socket when it gives up are thrown away: a printer that wakes
+    up later must not print the rest of a receipt a person may have printed again."""
+    from kiosk.printers.settings import PrinterSettings
+    from kiosk.printers.transport import PrinterNotReading, open_device
+
+    device = open_device(PrinterSettings.from_config(ctx.config))
+    device.write(b"x" * 20000)  # into the kiosk's socket buffer
+    with pytest.raises(PrinterNotReading, match="took only .* of 20000 bytes in 0.5 s"):
+        device.wait_taken()
+    device.close()
+    hung_printer.mood.stall = False
+    time.sleep(0.5)
+    assert 0 < len(hung_printer.data) <= 4096, "only what it had taken before"

@@ -158,6 +158,9 @@ class WatchedPrinter:
     def write(self, data: bytes, name: str = "") -> None:
         self.held.append(("write", printer_lock.locked()))
 
+    def wait_taken(self) -> None:
+        self.held.append(("wait_taken", printer_lock.locked()))
+
     def ask(self, query: bytes, timeout: float) -> bytes:
         self.held.append(("ask", printer_lock.locked()))
         return b"\x12"

@@ -174,3 +174,35 @@ def test_a_device_file_gets_the_receipt_bytes(tmp_path):
         printer.write(data)
         printer.close()
     assert device_file.read_bytes() == b"\x1b@one\n\x1b@two\n"
+
+
+@pytest.fixture
+def stuck_device(tmp_path):  # type: ignore[no-untyped-def]
+    """A device file whose printer takes 4 KB and then nothing more: a FIFO with a 4 KB
+    buffer, open at the far end, never read."""
+    import fcntl
+
+    path = tmp_path / "lp0"
+    os.mkfifo(path)
+    far_end = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    fcntl.fcntl(far_end, fcntl.F_SETPIPE_SZ, 4096)
+    yield path
+    os.close(far_end)  # a write still waiting, from before the fix, ends with a broken pipe
+
+
+def test_a_device_that_stops_taking_bytes_leaves_the_receipt_uncertain(app, stuck_device):
+    app.config.update(PRINTER_BACKEND="file", PRINTER_PATH=str(stuck_device),
+                      PRINTER_TIMEOUT=0.3)
+    with app.app_context():
+        hand_out(f.ALICE_TRAUMA, str(uuid.uuid4()), f.staff_id("designee"))
+        db.session.remove()
+    worker = PrintWorker(app)
+    rounds = threading.Thread(target=worker.run_once, daemon=True)
+    rounds.start()
+    rounds.join(5)
+    assert not rounds.is_alive(), "the worker waited for the device for ever"
+    with app.app_context():
+        [job] = db.session.scalars(sql_select(PrintJob))
+        assert job.status == "uncertain"
+        assert "took only 4096 of" in job.last_error
+    assert worker.state.status is st.NOT_READING

@@ -17,14 +17,22 @@ skip with that reason; on CI (``CI=true``) they fail instead: CI never skips the
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import pytest
 from flask import Flask
@@ -36,6 +44,7 @@ from kiosk.models import Building, OutboxEvent
 from kiosk.sync.hub import create_hub_app
 from kiosk.sync.hub.extensions import hub_db
 from kiosk.sync.hub.models import HubBuilding, HubEvent, HubException
+from kiosk.sync.hub.services.setup import init_hub
 from tests import factories
 from tests.conftest import make_app
 
@@ -102,11 +111,23 @@ def hub_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'hub.sqlite3'}"
         return
+    require_postgres(request)
+    with fresh_pg_schema() as url:
+        yield url
+
+
+def require_postgres(request: pytest.FixtureRequest) -> None:
+    """Skip the test when PostgreSQL does not answer; on CI (``CI=true``) fail it instead."""
     if not request.getfixturevalue("postgres_ready"):
         if on_ci():
             pytest.fail(f"{PG_DOWN} (CI=true: the sync tests must run on PostgreSQL on CI)",
                         pytrace=False)
         pytest.skip(PG_DOWN)
+
+
+@contextmanager
+def fresh_pg_schema() -> Iterator[str]:
+    """A database URL on a new PostgreSQL schema of its own, dropped afterwards."""
     import psycopg
 
     schema = f"sync_test_{uuid.uuid4().hex[:12]}"
@@ -119,6 +140,24 @@ def hub_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         with psycopg.connect(f"postgresql://postgres@{PG_HOST}:{PG_PORT}/test",
                              autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@contextmanager
+def fresh_pg_database() -> Iterator[str]:
+    """A database URL on a new PostgreSQL database, dropped afterwards: a district hub's own
+    database, whose advisory locks no other test's hub shares (they are per database)."""
+    import psycopg
+
+    name = f"hub_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(f"postgresql://postgres@{PG_HOST}:{PG_PORT}/test",
+                         autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/{name}"
+    finally:
+        with psycopg.connect(f"postgresql://postgres@{PG_HOST}:{PG_PORT}/test",
+                             autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 class Hub:
@@ -331,6 +370,14 @@ def kiosk_templates(tmp_path_factory: pytest.TempPathFactory,
 @pytest.fixture
 def bare_district(hub: Hub, proxy: FlakyProxy, tmp_path: Path, badge_data: list[Path],
                   kiosk_templates: dict[str, KioskTemplate]) -> Iterator[District]:
+    with district_of(hub, proxy, tmp_path, badge_data, kiosk_templates) as made:
+        yield made
+
+
+@contextmanager
+def district_of(hub: Hub, proxy: FlakyProxy, tmp_path: Path, badge_data: list[Path],
+                kiosk_templates: dict[str, KioskTemplate]) -> Iterator[District]:
+    """The district of ``bare_district`` on this hub and network: kiosks not enrolled yet."""
     from kiosk.sync.hub.services.badge_data import import_files as hub_import
     from kiosk.sync.hub.services.enrollment import add_building, new_code
 
@@ -358,6 +405,202 @@ def district(bare_district: District) -> District:
     for kiosk in bare_district.kiosks:
         kiosk.enroll(bare_district.url)
     return bare_district
+
+
+# --- several hub servers on one PostgreSQL database -------------------------------------------
+
+# What every server of a district shares besides its database (docs/operations.md, "More than
+# one hub server"): the session signing key and the settings.
+SERVERS_SECRET = "the-district-hub-secret-key-shared-by-every-server"
+SERVERS_PIN_HASH = "pbkdf2:sha256:20000"  # a few ms: parallel logins overlap
+SERVERS_ADMIN = ("Dana District", "9999")
+SWEEP_SECONDS = 1.0  # the servers' sweep period here (300 in the field)
+
+
+def free_port() -> int:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        return int(probe.getsockname()[1])
+
+
+class HubProcess:
+    """`kiosk hub serve --port P` in a process of its own, with its own instance folder: to the
+    database, another machine. What it logs goes to ``log_path``."""
+
+    def __init__(self, name: str, folder: Path, database_url: str,
+                 sweep_seconds: float = SWEEP_SECONDS) -> None:
+        self.name, self.folder = name, folder
+        self.port = free_port()
+        self.log_path = folder / "serve.log"
+        folder.mkdir(parents=True, exist_ok=True)
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_HUB_")}
+        self.env.update({
+            "KIOSK_HUB_DATABASE_URL": database_url,
+            "KIOSK_HUB_INSTANCE_PATH": str(folder / "hub-instance"),
+            "KIOSK_HUB_SECRET_KEY": SERVERS_SECRET,
+            "KIOSK_HUB_PIN_HASH_METHOD": SERVERS_PIN_HASH,
+            "KIOSK_HUB_SWEEP_SECONDS": str(sweep_seconds),
+        })
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", "from kiosk.cli import main; main()", "hub", "serve",
+                 "--port", str(self.port), "--threads", "8"],
+                env=self.env, stdout=log, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            assert self.process is not None and self.process.poll() is None, (
+                f"hub server {self.name} stopped:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/api/v1/health", timeout=2) as answer:
+                    if answer.status == 200:
+                        return
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, f"hub server {self.name} never answered"
+            time.sleep(0.05)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def kill(self) -> None:
+        """The machine loses power: no goodbye to the database, which notices the dropped
+        connections."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+class RoundRobin:
+    """A load balancer in front of several hub servers: each new connection goes to the next
+    one in turn. It stands where a ``HubServer`` stands behind the ``FlakyProxy``, so the
+    kiosks reach every server, alternately, over the same flaky network."""
+
+    running = True
+
+    def __init__(self, servers: list[HubProcess]) -> None:
+        self.servers = servers
+        self._next = itertools.cycle(servers)
+        self._lock = threading.Lock()
+        self.sent: dict[str, int] = {s.name: 0 for s in servers}
+
+    @property
+    def port(self) -> int:
+        with self._lock:
+            server = next(self._next)
+            self.sent[server.name] += 1
+            return server.port
+
+
+@dataclass
+class TwoServers:
+    """Two hub servers (``a``, ``b``) on one PostgreSQL database, and ``hub``: the test's own
+    hub app on that database (to set things up and look; not served)."""
+
+    hub: Hub
+    a: HubProcess
+    b: HubProcess
+
+    @property
+    def servers(self) -> list[HubProcess]:
+        return [self.a, self.b]
+
+    def start(self) -> None:
+        """Start the servers not running (all at once), and wait until each answers."""
+        stopped = [s for s in self.servers if s.process is None or s.process.poll() is not None]
+        for server in stopped:
+            server.start()
+        for server in stopped:
+            server.wait_ready()
+
+    def empty(self) -> None:
+        """In the hub's app context: every table emptied (the schema's version, and the record
+        of the servers' sweeps, kept), and the first district admin made again."""
+        from sqlalchemy import text
+
+        from kiosk.sync.hub.db import SWEEP_LOCK
+        from kiosk.sync.hub.services.accounts import create_user
+
+        tables = ", ".join(t.name for t in hub_db.metadata.sorted_tables
+                           if t.name != "hub_sweep")
+        # not while a server sweeps: its reads and this would deadlock
+        hub_db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SWEEP_LOCK})
+        hub_db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        hub_db.session.commit()
+        create_user(*SERVERS_ADMIN, "district_admin")
+
+
+@pytest.fixture(scope="module")
+def hub_servers(request: pytest.FixtureRequest,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoServers]:
+    """The district's own database made as `kiosk hub init` makes it (migrations), and two
+    `kiosk hub serve` processes on it, as on two machines: the same database URL, secret key
+    and settings, each its own instance folder and port. Once a module: tests take them
+    through ``two_servers``."""
+    require_postgres(request)
+    folder = tmp_path_factory.mktemp("two-hub-servers")
+    with fresh_pg_database() as url:
+        app = create_hub_app({
+            "INSTANCE_PATH": str(folder / "hub-instance"),
+            "SECRET_KEY": SERVERS_SECRET,
+            "DATABASE_URL": url,
+            "PIN_HASH_METHOD": SERVERS_PIN_HASH,
+        })
+        with app.app_context():
+            init_hub(None, None)
+            hub_db.session.remove()
+        servers = TwoServers(Hub(app, url), HubProcess("a", folder / "server-a", url),
+                             HubProcess("b", folder / "server-b", url))
+        try:
+            servers.start()
+            yield servers
+        finally:
+            for server in servers.servers:
+                server.stop()
+            with app.app_context():
+                hub_db.session.remove()
+                hub_db.engine.dispose()
+
+
+@pytest.fixture
+def two_servers(hub_servers: TwoServers) -> TwoServers:
+    """``hub_servers``, both running, on an empty database but for the first district admin
+    (``SERVERS_ADMIN``)."""
+    hub_servers.start()
+    hub_servers.hub.call(hub_servers.empty)
+    return hub_servers
+
+
+@pytest.fixture
+def served_district(two_servers: TwoServers, tmp_path: Path, badge_data: list[Path],
+                    kiosk_templates: dict[str, KioskTemplate]) -> Iterator[District]:
+    """The ``district`` with its hub on two servers: the kiosks enrolled, and syncing, through a
+    round-robin load balancer behind the flaky network (``district.proxy.hub.sent``: the
+    connections each server was given)."""
+    network = FlakyProxy(cast(HubServer, RoundRobin(two_servers.servers)))
+    try:
+        with district_of(two_servers.hub, network, tmp_path, badge_data,
+                         kiosk_templates) as made:
+            for kiosk in made.kiosks:
+                kiosk.enroll(made.url)
+            yield made
+    finally:
+        network.close()
 
 
 # --- what every test wants to know in the end ----------------------------------------------

@@ -85,7 +85,8 @@ def test_the_offline_cause_is_asked_only_when_the_printer_is_offline():
 
 @pytest.mark.parametrize("status", st.ALL, ids=lambda s: s.code)
 def test_only_states_where_printing_would_lose_the_receipt_hold_the_queue(status):
-    holds = {"paper_out", "cover_open", "error", "offline", "unreachable", "off"}
+    holds = {"paper_out", "cover_open", "error", "offline", "unreachable", "not_reading",
+             "off"}
     assert status.holds_queue is (status.code in holds)
 
 

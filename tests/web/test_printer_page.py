@@ -404,6 +404,53 @@ def test_a_person_name_with_markup_shows_as_plain_text(app, tmp_path, designee, 
     assert all(script.get("src") for script in page(response).find_all("script"))
 
 
+# --- whose receipts the Printer page shows --------------------------------------------------
+
+
+def _others_and_mine(app, designee, office, printer_spy):  # type: ignore[no-untyped-def]
+    """The designee's and the office's hand-outs, some printed, some waiting: one of the
+    office's is a copy whose printing is uncertain."""
+    mine = [receipt_no(hand_out(designee, factories.ALICE_TRAUMA))]
+    theirs = receipt_no(hand_out(office, factories.BOB_TRAUMA))
+    assert len(printer_spy.print_all()) == 2  # both printed: the recent list
+    mine.append(receipt_no(hand_out(designee, factories.ALICE_BALANCE)))
+    office.post(f"/hand-outs/{distribution_ids(app)[1]}/reprint")  # a copy of Bob's
+    _set_job(app, 4, status="uncertain", last_error="The printer took only 10 of 4245 bytes")
+    return mine, theirs
+
+
+@pytest.mark.parametrize("hx", [False, True], ids=["page", "fragment"])
+def test_a_designee_sees_only_the_receipts_of_their_own_hand_outs(app, designee, office,
+                                                                   printer_spy, hx):
+    mine, theirs = _others_and_mine(app, designee, office, printer_spy)
+    response = designee.get("/printer", headers=HX if hx else {})
+    assert response.status_code == 200
+    assert is_full_page(response) is not hx
+    text = html(response)
+    assert theirs not in text and "Bob Baker" not in text, "another person's receipt"
+    for receipt in mine:
+        assert receipt in text
+    [row] = _queue_rows(response)
+    assert row.one("strong").text == mine[1] and "Alice Able" in row.text
+    assert "1 more receipt, of other staff's hand-outs, is waiting." in page(response).text
+    recent = page(response).find_all("table")[-1]
+    assert [r.get("data-job") for r in recent.find_all("tr", data_job=True)] == ["1"]
+    # the badge is about the printer, not the person: it counts every receipt waiting
+    assert _badge(page(response)).text.endswith(
+        "1 receipt needs a decision · 1 receipt waiting")
+
+
+def test_office_sees_every_receipt_on_the_printer_page(app, designee, office, printer_spy):
+    mine, theirs = _others_and_mine(app, designee, office, printer_spy)
+    response = office.get("/printer")
+    text = html(response)
+    for receipt in [*mine, theirs]:
+        assert receipt in text
+    assert [r.get("data-job") for r in _queue_rows(response)] == ["3", "4"]
+    assert "Bob Baker" in text
+    assert "other staff" not in text
+
+
 # --- reprints and PDF receipts from the log -------------------------------------------------
 
 
@@ -629,6 +676,53 @@ def test_a_hand_out_while_the_paper_is_out_waits_and_says_so(app, designee, loop
     assert loopback_printer.data == b""
     assert _badge(page(designee.get("/scan"))).text == (
         "Printer: out of paper · 1 receipt waiting")
+
+
+@pytest.fixture
+def hung_printer(app, loopback_printer):  # type: ignore[no-untyped-def]
+    """A printer that accepts connections and never reads, with a printer's small input
+    buffer (tests/loopback_printer.py); receipts get half a second to go."""
+    loopback_printer.input_buffer = 2048
+    loopback_printer.mood.stall = True
+    loopback_printer.restart()
+    app.config["PRINTER_TIMEOUT"] = 0.5
+    return loopback_printer
+
+
+def test_receipts_a_hung_printer_never_took_wait_for_a_decision(app, designee, office,
+                                                                hung_printer):
+    worker = install(app)
+    receipts = [receipt_no(hand_out(designee, award))
+                for award in (factories.ALICE_TRAUMA, factories.BOB_TRAUMA)]
+    for _ in receipts:
+        worker.state.retry_at = None  # as if the back-off had run out
+        assert worker.run_once() == 0
+    assert [j["status"] for j in _jobs(app)] == ["uncertain", "uncertain"]
+    badge = _badge(page(designee.get("/scan")))
+    assert badge.text == "Printer: not taking receipts · 2 receipts need a decision"
+    assert "bad" in badge.classes
+    response = office.get("/printer")
+    rows = _queue_rows(response)
+    assert [r.get("data-status") for r in rows] == ["uncertain", "uncertain"]
+    for row, receipt in zip(rows, receipts, strict=True):
+        cells = row.find_all("td")
+        assert cells[1].one("strong").text == receipt
+        assert cells[3].text.startswith("needs a decision")
+        assert "it is not reading" in cells[3].text
+        assert [b.text for b in row.find_all("button")] == ["Print it again", "It printed",
+                                                            "Cancel"]
+    state = page(response).one("section", class_="printer-state")
+    assert "2 receipts, 2 needing a decision" in state.text
+    assert hung_printer.data == b""
+
+
+def test_a_test_page_to_a_hung_printer_says_it_did_not_print_in_full(app, office,
+                                                                     hung_printer):
+    install(app)
+    result = page(office.hx_post("/printer/test")).one(id="test-page-result")
+    assert result.get("data-printed") == "no"
+    assert result.text.startswith("Not printed in full. The printer took only")
+    assert _badge(page(office.get("/scan"))).text.startswith("Printer: not taking receipts")
 
 
 def test_a_test_page_while_the_printer_is_busy_says_try_again(app, office, loopback_printer,

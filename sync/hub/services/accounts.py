@@ -8,13 +8,13 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from kiosk.domain.staff import valid_pin
-from kiosk.services.accounts import check_pin
+from kiosk.services.accounts import Logins, check_pin
 from kiosk.services.lookups import name_key
 
 from ..db import hub_transaction
 from ..errors import InvalidInput, LoginRefused
 from ..extensions import hub_db
-from ..models import HubUser
+from ..models import HubLoginGuard, HubSession, HubUser
 
 HUB_ROLES = ("district_viewer", "district_admin")
 _RIGHTS = {
@@ -27,14 +27,17 @@ def can(role: str, action: str) -> bool:
     return action in _RIGHTS.get(role, set())
 
 
+# The district's logins, their lockout and sessions, by the kiosk's own rules
+# (kiosk/services/accounts.py: check_pin, open_session, session_open, end_session).
+HUB_LOGINS = Logins(hub_transaction, hub_db.session, HubUser, HubLoginGuard, HubSession)
+
+
 def log_in(name: str, pin: str) -> HubUser:
     """The district user with this name and PIN, by the kiosk's own login rules."""
-    with hub_transaction() as session:
-        user = session.scalar(select(HubUser).where(HubUser.name_key == name_key(name)))
-        refusal = check_pin(user, pin, "try again later")
-    if refusal is not None:
-        raise LoginRefused(refusal)
-    assert user is not None
+    attempt = check_pin(HUB_LOGINS, name, pin, "try again later")
+    if attempt.refusal is not None:
+        raise LoginRefused(attempt.refusal)
+    user: HubUser = attempt.user
     return user
 
 

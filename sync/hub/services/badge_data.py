@@ -2,7 +2,12 @@
 formats as `kiosk cache import`), and Open Badges documents (issuer profiles, keys, JWKS, badge
 classes, revocation and status lists, baked images). New and changed rows become changes that
 every kiosk pulls; documents travel as they are and each kiosk applies them with its own
-importer. Idempotent: the same file again adds no change."""
+importer. Idempotent: the same file again adds no change.
+
+A row with a text that cannot be shown as it is (a control character such as NUL or ESC, an
+invisible format character such as U+202E) is reported and skipped, the same rule as the
+kiosk's import (kiosk/services/cache_import.py says why): such a name never reaches the change
+log, the kiosks, or PostgreSQL, which refuses a NUL."""
 
 from __future__ import annotations
 
@@ -23,11 +28,13 @@ from kiosk.services import badge_documents
 from kiosk.services.cache_import import (
     CATALOGUE_COLUMNS,
     ROSTER_COLUMNS,
+    Progress,
     RowError,
     _bool,
     _date,
     _kind,
     _text,
+    check_shown,
 )
 
 from ..db import hub_transaction
@@ -57,17 +64,22 @@ class HubImport:
 
 
 def import_files(paths: Iterable[str | Path], credential: str | None = None,
-                 issuer: str | None = None) -> HubImport:
+                 issuer: str | None = None, progress: Progress | None = None) -> HubImport:
+    """Catalogue files first, then rosters (a transaction each :data:`BATCH` rows), then
+    Open Badges files. ``progress`` is told of each row read and each file of documents."""
     report = HubImport()
     tables: list[tuple[str, str, csv.DictReader[str]]] = []
     documents: list[tuple[str, bytes]] = []
+    document_items = 0
     for path in map(Path, paths):
         data = path.read_bytes()
         if badge_documents.file_format(data[:badge_documents.HEAD_BYTES]) != "table":
-            for item in badge_documents.read_documents(path.name, data):
+            items = badge_documents.read_documents(path.name, data)
+            for item in items:
                 if item.document is None:
                     report.errors.append(f"{item.label}: {item.problem}")
             documents.append((path.name, data))
+            document_items += len(items)
             continue
         try:
             text = data.decode("utf-8-sig")
@@ -84,11 +96,13 @@ def import_files(paths: Iterable[str | Path], credential: str | None = None,
     tables.sort(key=lambda t: t[0] != "catalogue")
     for kind, name, reader in tables:
         if kind == "catalogue":
-            _catalogue(name, reader, report)
+            _catalogue(name, reader, report, progress)
         else:
-            _roster(name, reader, report)
+            _roster(name, reader, report, progress)
     if documents:
         _documents(documents, credential, issuer, report)
+        if progress:
+            progress(document_items)
     if report.added + report.changed > 1000:
         _refresh_statistics()
     return report
@@ -107,12 +121,15 @@ def _refresh_statistics() -> None:
             conn.commit()
 
 
-def _catalogue(name: str, reader: csv.DictReader[str], report: HubImport) -> None:
+def _catalogue(name: str, reader: csv.DictReader[str], report: HubImport,
+               progress: Progress | None) -> None:
     with hub_transaction() as session:
         known = {c.name_key: c for c in session.scalars(select(HubCredential))}
         new_changes = []
         for row in reader:
             report.rows += 1
+            if progress:
+                progress(1)
             try:
                 title = _text(row, "credential")
                 values = {"name": title, "released_on": _date(row, "released_on"),
@@ -148,11 +165,14 @@ _AWARD_FIELDS = ("employee_id", "person_name", "email", "building", "credential_
                  "issued_on", "expires_on", "revoked", "revocation_reason", "aliases")
 
 
-def _roster(name: str, reader: csv.DictReader[str], report: HubImport) -> None:
+def _roster(name: str, reader: csv.DictReader[str], report: HubImport,
+            progress: Progress | None) -> None:
     credentials = {c.name_key: c for c in hub_db.session.scalars(select(HubCredential))}
     batch: list[dict[str, Any]] = []
+    read = 0
     for row in reader:
         report.rows += 1
+        read += 1
         try:
             batch.append(_award(row, credentials))
         except RowError as exc:
@@ -160,7 +180,12 @@ def _roster(name: str, reader: csv.DictReader[str], report: HubImport) -> None:
         if len(batch) >= BATCH:
             _save_awards(batch, credentials, report)
             batch = []
+            if progress:
+                progress(read)
+            read = 0
     _save_awards(batch, credentials, report)
+    if progress and read:
+        progress(read)
 
 
 def _award(row: dict[str, str | None], credentials: dict[str, HubCredential]) -> dict[str, Any]:
@@ -182,7 +207,7 @@ def _award(row: dict[str, str | None], credentials: dict[str, HubCredential]) ->
         "revoked": revoked,
         "revocation_reason": _text(row, "revocation_reason", required=False, limit=1000)
         if revoked else "",
-        "aliases": " ".join((row.get("award_urls") or "").split()),
+        "aliases": " ".join(check_shown(row.get("award_urls") or "", "award_urls").split()),
     }
 
 

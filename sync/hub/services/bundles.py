@@ -1,21 +1,24 @@
 """Sync bundles: a building with no network carries its events to the district on a USB stick
-(`kiosk sync export`). The hub checks the kiosk's signature and takes the events exactly as if
-they had been pushed: the same bundle twice, or a bundle after a push, changes nothing."""
+(`kiosk sync export`). The hub checks the kiosk's signature and the building it names, and
+takes the events exactly as if they had been pushed: the same bundle twice, or a bundle after a
+push, changes nothing. A bundle speaks for the kiosk that signed it only: one that claims
+another kiosk fails its signature, one that claims another building is refused, and another
+building's events in it are refused one by one (ingest.py)."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 
+from kiosk.services.lookups import name_key
 from kiosk.sync.protocol import (
     BUNDLE_FORMAT,
-    MAX_BODY_BYTES,
     ProtocolError,
     check_protocol,
+    read_json,
     read_public_key,
     verify_bundle,
 )
@@ -27,6 +30,8 @@ from ..models import HubBuilding, HubBundle, Kiosk
 from . import ingest
 
 MAX_BUNDLE_BYTES = 64 * 1024 * 1024
+MAX_BUNDLE_EVENTS = 50_000  # months of a busy building's events
+MAX_BUNDLE_VALUES = MAX_BUNDLE_EVENTS * 40  # an event is about 25 JSON values
 
 
 @dataclass(frozen=True)
@@ -48,9 +53,9 @@ class BundleReport:
 def import_bundle(data: bytes, by: str) -> BundleReport:
     if len(data) > MAX_BUNDLE_BYTES:
         raise InvalidInput("That file is too large to be a sync bundle.")
-    try:
-        bundle = check_protocol(json.loads(data.decode("utf-8")))
-    except (UnicodeDecodeError, ValueError) as exc:
+    try:  # depth and size measured on the bytes before any of it becomes objects
+        bundle = check_protocol(read_json(data, max_values=MAX_BUNDLE_VALUES))
+    except ProtocolError as exc:
         raise InvalidInput(f"That file is not a sync bundle ({exc}).") from None
     if bundle.get("format") != BUNDLE_FORMAT or not isinstance(bundle.get("events"), list):
         raise InvalidInput("That file is not a Pin Kiosk sync bundle.")
@@ -64,9 +69,15 @@ def import_bundle(data: bytes, by: str) -> BundleReport:
         verify_bundle(bundle, read_public_key(kiosk.public_key))
     except ProtocolError as exc:
         raise InvalidInput(str(exc)) from None
+    claimed = bundle.get("building")
+    if not isinstance(claimed, str) or name_key(claimed) != kiosk.building.name_key:
+        raise InvalidInput(f"The bundle says it comes from {str(claimed)[:200]!r}, but kiosk "
+                           f"{kiosk.name or kiosk.id} is enrolled for {kiosk.building.name}; "
+                           "its events are not accepted.")
     events = bundle["events"]
-    if len(json.dumps(events)) > MAX_BODY_BYTES * 8:
-        raise InvalidInput("The bundle holds too many events.")
+    if len(events) > MAX_BUNDLE_EVENTS:
+        raise InvalidInput(f"The bundle holds more than {MAX_BUNDLE_EVENTS:,} events; export "
+                           "a bundle more often from a kiosk with no network.")
     outcomes = []
     for start in range(0, len(events), 500):
         outcomes += ingest.receive(kiosk.id, events[start:start + 500], via="bundle")

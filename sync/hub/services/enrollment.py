@@ -14,6 +14,8 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from kiosk.domain.text import typed_text
+
 from ..db import hub_transaction
 from ..errors import EnrollRefused, InvalidInput, NotFound
 from ..extensions import hub_db
@@ -80,7 +82,14 @@ class Enrolled:
     token: str  # given to the kiosk once
 
 
+USED = "That enrollment code was used already; ask the district for a new one."
+
+
 def enroll(code: str, building: str, kiosk_name: str, public_key: str) -> Enrolled:
+    """Trade a one-time code for a kiosk and its token. The code is used by one conditional
+    UPDATE (``WHERE used_at IS NULL AND expires_at >= now``) whose row count says who won: of
+    any number of requests with one code at the same moment, on SQLite or PostgreSQL, one
+    enrolls a kiosk and every other gets the answer a used code gets."""
     now = utcnow()
     with hub_transaction() as session:
         record = session.scalar(select(EnrollmentCode).where(
@@ -88,21 +97,27 @@ def enroll(code: str, building: str, kiosk_name: str, public_key: str) -> Enroll
         if record is None:
             raise EnrollRefused("That enrollment code is not one the district made.")
         if record.used_at is not None:
-            raise EnrollRefused("That enrollment code was used already; ask the district "
-                                "for a new one.")
+            raise EnrollRefused(USED)
         if record.expires_at < now:
             raise EnrollRefused("That enrollment code has expired; ask the district for a "
                                 "new one.")
         if name_key(building) != record.building.name_key:
             raise EnrollRefused(f"That code is for {record.building.name}, but this kiosk is "
                                 f"set up for {building}.", code="building_mismatch")
+        kiosk_id = str(uuid.uuid4())
+        used = session.execute(update(EnrollmentCode).where(
+            EnrollmentCode.id == record.id, EnrollmentCode.used_at.is_(None),
+            EnrollmentCode.expires_at >= now,
+        ).values(used_at=now, kiosk_id=kiosk_id))
+        if used.rowcount != 1:  # another request used it since we read it
+            raise EnrollRefused(USED)
         token = secrets.token_urlsafe(32)
-        kiosk = Kiosk(id=str(uuid.uuid4()), building_id=record.building_id,
-                      name=" ".join((kiosk_name or "").split())[:120],
+        kiosk = Kiosk(id=kiosk_id, building_id=record.building_id,
+                      name=typed_text(kiosk_name or "", 120),
                       token_hash=_digest(token), public_key=public_key, enrolled_at=now)
         session.add(kiosk)
-        record.used_at, record.kiosk_id = now, kiosk.id
-    kiosk.building = record.building
+        building_row = record.building
+    kiosk.building = building_row
     return Enrolled(kiosk, token)
 
 

@@ -3,9 +3,10 @@ exceptions with their resolutions, each as a CSV a spreadsheet opens and a PDF a
 
 CSV: UTF-8 with a byte order mark (so spreadsheet programs read the names right), and every
 text cell that a spreadsheet would take for a formula (``= + - @``, tab, carriage return) starts
-with ``'``; numbers stay numbers. PDF: US Letter landscape, a title, the district and the date,
-tables whose long names wrap and whose rows continue on the next page under the header again.
-Text is drawn as plain strings (no markup): a name prints exactly as it was typed."""
+with ``'``; numbers stay numbers (``kiosk/domain/text.py:csv_cell``, as in the kiosk's log).
+PDF: US Letter landscape, a title, the district and the date, tables whose long names wrap
+and whose rows continue on the next page under the header again. Text is drawn as plain
+strings (no markup): a name prints exactly as it was typed."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from reportlab.lib.pagesizes import LETTER, landscape
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import case, select
 
+from kiosk.domain.text import csv_cell
 from kiosk.reports.pdf_kit import clean_line, ellipsize, pick_fonts, wrap_text
 
 from ..extensions import hub_db
@@ -153,19 +155,6 @@ def exception_section() -> Section:
 
 
 # --- CSV -------------------------------------------------------------------------------------
-
-_FORMULA_STARTS = "=+-@\t\r\uff1d\uff0b\uff0d\uff20"  # and their full-width forms
-
-
-def csv_cell(value: object) -> object:
-    """A cell a spreadsheet shows as text, never runs (CSV injection); numbers stay numbers."""
-    if value is None:
-        return ""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        text = str(value)
-        return "'" + text if text and text[0] in _FORMULA_STARTS else text
-    return value
-
 
 def _csv(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
     out = io.StringIO()

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from ..db import MAX_ID
 from ..extensions import hub_db
 from ..models import HubBuilding, HubHandOut
 
@@ -38,6 +39,8 @@ def manual_counts() -> dict[int, int]:
 def manual_hand_outs(building_id: int | None = None,
                      limit: int = MANUAL_LIST_LIMIT) -> list[ManualHandOut]:
     """The newest hand-outs found by manual lookup, voided ones included (and marked)."""
+    if building_id is not None and not 0 < building_id <= MAX_ID:
+        return []  # no building has that id
     query = (select(HubHandOut, HubBuilding.name).join(HubBuilding,
                                                        HubBuilding.id == HubHandOut.building_id)
              .where(HubHandOut.manual_reason != "")

@@ -4,14 +4,17 @@ One transaction per batch:
 
 1. every event is read (a malformed one is rejected with its reason, the rest go on);
 2. events the hub has already are *duplicates* (the same hash) or *altered* (the same id with
-   other content: rejected, and the stored one stays);
+   other content: rejected, and the stored one stays); another building's are refused;
 3. new events are checked against the kiosk's hash chain: the event before each one must be
    there with the hash it names (else a *gap*, or a *broken* link, both flagged as exceptions
    and both kept: a record is never thrown away);
-4. new events are stored with the hub's receive time, and applied: hand-outs, voids, stock,
-   counts, the waitlist; each hand-out is checked against the district's awards and against
-   the same pin handed to the same person elsewhere;
-5. hand-outs become changes for the other buildings' kiosks.
+4. new events are stored with the hub's receive time;
+5. an event that reaches for a record not its building's own is *refused* (ownership.py):
+   stored, as the kiosk's chain runs through it and a record is never thrown away, but not
+   applied, answered ``rejected`` (again, whenever it comes back) and raised as an exception;
+6. the others are applied: hand-outs, voids, stock, counts, the waitlist; each hand-out is
+   checked against the district's awards and the same pin handed to the same person elsewhere;
+7. hand-outs and voids become changes for the other buildings' kiosks.
 
 The kiosk's clock offset is estimated from the time it says it sent the batch.
 """
@@ -28,6 +31,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from kiosk.domain.text import without_unshown
 from kiosk.domain.words import count
 from kiosk.sync.protocol import Event, ProtocolError, parse_time, read_event
 
@@ -41,7 +45,7 @@ from ..models import (
     Kiosk,
     utcnow,
 )
-from . import chain, changes, reconcile
+from . import chain, changes, ownership, reconcile
 
 CLOCK_TOLERANCE_S = 300.0
 
@@ -76,16 +80,22 @@ def receive(kiosk_id: str, raw_events: Sequence[object], sent_at: object = None,
             raise ProtocolError("unknown_kiosk", "no such kiosk")
         # The kiosk's row is locked until commit, so its deliveries are taken one at a time:
         # what is not stored now is new, whatever arrives at the same moment.
-        stored = dict(session.execute(
-            select(HubEvent.id, HubEvent.hash)
+        stored = {row.id: row for row in session.execute(
+            select(HubEvent.id, HubEvent.hash, HubEvent.kiosk_id, HubEvent.building_id)
             .where(one_of(session, HubEvent.id, [e.id for _, e in events]))
-        ).all()) if events else {}
+        )} if events else {}
         fresh: list[Event] = []
         seen: dict[str, str] = {}
+        at: dict[str, int] = {}  # where each fresh event is in the request
         for i, event in events:
+            if event.id in stored and stored[event.id].building_id != kiosk.building_id:
+                outcomes[i] = Outcome(event.id, "rejected", ownership.another_kiosks_event(
+                    session, kiosk, event, stored[event.id].kiosk_id))
+                continue
             if event.id in stored or event.id in seen:
                 # the same content only when its hash is the one stored and still matches it
-                same = (stored.get(event.id) or seen[event.id]) == event.hash and event.intact
+                same = (stored[event.id].hash if event.id in stored
+                        else seen[event.id]) == event.hash and event.intact
                 outcomes[i] = Outcome(event.id, "duplicate" if same else "rejected",
                                       "" if same else "altered: the hub has this event with "
                                       "other content")
@@ -97,12 +107,22 @@ def receive(kiosk_id: str, raw_events: Sequence[object], sent_at: object = None,
                 continue
             seen[event.id] = event.hash
             fresh.append(event)
-            outcomes[i] = Outcome(event.id, "accepted")
+            outcomes[i], at[event.id] = Outcome(event.id, "accepted"), i
+        # a refused event sent again is answered as it was the first time, and not applied
+        before = ownership.refused_before(
+            session, [o.id for o in outcomes.values() if o.status == "duplicate"])
+        for i, o in list(outcomes.items()):
+            if o.status == "duplicate" and o.id in before:
+                outcomes[i] = Outcome(o.id, "rejected", before[o.id])
         fresh.sort(key=lambda e: e.seq)
         chains = chain.check(session, kiosk, fresh)
         insert_quietly(session, HubEvent.__table__,
                        [_row(kiosk, e, chains[e.id], now, via) for e in fresh], ["id"])
-        new_changes = _apply(session, kiosk, fresh)
+        refused = ownership.refusals(session, kiosk, fresh)
+        for event_id, refusal in refused.items():
+            outcomes[at[event_id]] = Outcome(event_id, "rejected", refusal.reason)
+        ownership.raise_refused(session, kiosk, fresh, refused)
+        new_changes = _apply(session, kiosk, [e for e in fresh if e.id not in refused])
         _note_kiosk(session, kiosk, fresh, sent_at, now)
         changes.record(session, new_changes)
     return [outcomes[i] for i in sorted(outcomes)]
@@ -130,28 +150,32 @@ def _apply(session: Session, kiosk: Kiosk, events: list[Event]) -> list[changes.
         p = e.payload
         at = _time(p.get("at") or p.get("voided_at"), e)
         if e.kind == "hand_out_voided":
-            dist_id = str(p.get("distribution_id", ""))[:36]
+            # the building's own hand-out (ownership.refusals saw to it); voided once, and
+            # the pin that comes back is the one handed out, whatever the payload says
+            dist_id = ownership.voided_id(e)
+            credential = session.scalar(select(HubHandOut.credential).where(
+                HubHandOut.id == dist_id, HubHandOut.voided_at.is_(None)))
+            if credential is None:
+                continue  # voided already: a void reported twice counts once
             session.execute(update(HubHandOut).where(HubHandOut.id == dist_id)
-                            .values(voided_at=at, void_reason=str(p.get("reason", ""))[:1000]))
-            credential = p.get("credential") or session.scalar(
-                select(HubHandOut.credential).where(HubHandOut.id == dist_id))
+                            .values(voided_at=at, void_reason=_text(p, "reason", 1000)))
             stock.append(_stock(building, credential, "voided", 1, e, at))
             out.append(changes.Change("hand_out_voided", {
                 "distribution_id": dist_id, "voided_at": at.isoformat(),
-                "reason": str(p.get("reason", ""))[:1000]}, from_building_id=building))
+                "reason": _text(p, "reason", 1000)}, from_building_id=building))
         elif e.kind == "stock_received":
-            stock.append(_stock(building, p.get("credential"), "received",
-                                _int(p.get("qty")), e, at, p.get("note")))
+            stock.append(_stock(building, _text(p, "credential", 300), "received",
+                                _int(p.get("qty")), e, at, _text(p, "note", 500)))
         elif e.kind == "stock_counted":
             counted, expected = _int(p.get("counted")), _int(p.get("expected"))
-            stock.append(_stock(building, p.get("credential"), "count", counted - expected,
-                                e, at, p.get("note")))
-            reconcile.record_count(session, building, e.id, str(p.get("credential", "")),
+            stock.append(_stock(building, _text(p, "credential", 300), "count",
+                                counted - expected, e, at, _text(p, "note", 500)))
+            reconcile.record_count(session, building, e.id, _text(p, "credential", 300),
                                    counted, expected, at)
         elif e.kind in ("waitlist_added", "waitlist_fulfilled"):
             _waitlist(session, building, p, e.kind, at)
         elif e.kind == "stock_applied":
-            reconcile.note_applied(session, str(p.get("ref", "")), building)
+            reconcile.note_applied(session, _text(p, "ref", 64), building)
     if stock:
         insert_quietly(session, HubStock.__table__, stock, ["ref", "kind"])
     return out
@@ -161,7 +185,7 @@ def _manual_reason(payload: dict[str, Any]) -> str:
     """Why a hand-out found by manual lookup had no proof scanned ("" for a scanned one)."""
     if not payload.get("manual"):
         return ""
-    return str(payload.get("manual_reason") or "no reason given")[:500]
+    return _text(payload, "manual_reason", 500) or "no reason given"
 
 
 def _hand_outs(session: Session, kiosk: Kiosk, events: list[Event],
@@ -171,18 +195,23 @@ def _hand_outs(session: Session, kiosk: Kiosk, events: list[Event],
     for e in events:
         p = e.payload
         rows.append({
-            "id": str(p.get("distribution_id", e.id))[:36], "event_id": e.id,
+            "id": ownership.hand_out_id(e), "event_id": e.id,
             "kiosk_id": kiosk.id, "building_id": building,
-            "award_id": str(p.get("award_id", ""))[:512],
-            "employee_id": str(p.get("employee_id", ""))[:64],
-            "credential": str(p.get("credential", ""))[:300],
+            "award_id": _text(p, "award_id", 512),
+            "employee_id": _text(p, "employee_id", 64),
+            "credential": _text(p, "credential", 300),
             "handed_out_at": _time(p.get("handed_out_at"), e),
-            "receipt": str(p.get("receipt", ""))[:20], "staff": str(p.get("staff", ""))[:120],
+            "receipt": _text(p, "receipt", 20), "staff": _text(p, "staff", 120),
             "manual_reason": _manual_reason(p),
         })
     known = set(session.scalars(select(HubHandOut.id).where(
         one_of(session, HubHandOut.id, [r["id"] for r in rows]))))
-    rows = [r for r in rows if r["id"] not in known]  # a hand-out reported twice counts once
+    fresh = []
+    for r in rows:  # a hand-out reported twice counts once
+        if r["id"] not in known:
+            known.add(r["id"])
+            fresh.append(r)
+    rows = fresh
     insert_quietly(session, HubHandOut.__table__, rows, ["id"])
     # plain rows, not ORM objects: a batch of 200 hand-outs reads 200 awards and the
     # standing hand-outs of 200 people
@@ -217,7 +246,7 @@ def _hand_outs(session: Session, kiosk: Kiosk, events: list[Event],
 
 def _waitlist(session: Session, building: int, p: dict[str, Any], kind: str,
               at: datetime) -> None:
-    employee, credential = str(p.get("employee_id", ""))[:64], str(p.get("credential", ""))[:300]
+    employee, credential = _text(p, "employee_id", 64), _text(p, "credential", 300)
     status = "waiting" if kind == "waitlist_added" else "fulfilled"
     found = session.scalar(select(HubWaitlist).where(
         HubWaitlist.building_id == building, HubWaitlist.employee_id == employee,
@@ -237,8 +266,20 @@ def _stock(building: int, credential: object, kind: str, qty: int, e: Event, at:
             "qty": qty, "ref": e.id, "note": str(note or "")[:500], "by": "", "at": at}
 
 
-def _int(value: object) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+def _int(value: object, limit: int = 10**9) -> int:
+    """A count a kiosk reported: a whole number within ``limit`` either way, else 0 (the
+    protocol's read_event refuses worse; this is where the hub's columns need it)."""
+    if not isinstance(value, int) or isinstance(value, bool) or abs(value) > limit:
+        return 0
+    return value
+
+
+def _text(payload: dict[str, Any], name: str, limit: int) -> str:
+    """A text field of a payload: only text is kept (a number or an object is not a name), and
+    without a character that cannot be shown (ESC, BEL...: a kiosk keeps none, but one from
+    before it checked, or not a kiosk at all, may send one; the hub's pages and CSVs show it)."""
+    value = payload.get(name)
+    return without_unshown(value)[:limit] if isinstance(value, str) else ""
 
 
 def _time(value: object, e: Event) -> datetime:

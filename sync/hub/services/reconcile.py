@@ -10,17 +10,21 @@ long. Each is resolved with a note (who, when, what was done) and stays in the h
 
 from __future__ import annotations
 
+import hashlib
 import json
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
-from ..db import hub_transaction
+from kiosk.domain.text import typed_text
+
+from ..db import SWEEP_LOCK, hub_transaction, try_advisory_lock
 from ..errors import InvalidInput, NotFound
 from ..extensions import hub_db
 from ..models import (
@@ -29,6 +33,7 @@ from ..models import (
     HubCredential,
     HubException,
     HubStock,
+    HubSweep,
     HubWaitlist,
     Kiosk,
     utcnow,
@@ -43,12 +48,27 @@ KINDS = {
     "broken_chain": "Broken event chain",
     "altered_event": "Altered event",
     "silent_kiosk": "Kiosk silent",
+    "foreign_record": "Not the building's own record",
 }
+SWEEP_NAME = "reconcile"  # the ``hub_sweep`` row of the scheduled sweep
+KEY_CHARS = int(HubException.__table__.c.key.type.length)  # 300: the column
+
+
+def stored_key(key: str) -> str:
+    """An exception's key as the hub stores it. A key longer than its column (a duplicate names
+    every standing hand-out of the pin to the person: more than seven are over 300 characters)
+    is cut, with the SHA-256 of the whole key after it: still one key for one thing, and
+    PostgreSQL, which refuses text longer than a column, stores it."""
+    if len(key) <= KEY_CHARS:
+        return key
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{key[:KEY_CHARS - 80]}...sha256:{digest}"
 
 
 def raise_once(session: Session, kind: str, key: str, summary: str, building_id: int | None,
                kiosk_id: str | None = None, details: dict[str, Any] | None = None) -> None:
     """Open an exception unless the same one is open already."""
+    key = stored_key(key)
     session.flush()
     if session.scalar(select(HubException.id).where(HubException.key == key,
                                                     HubException.status == "open")):
@@ -60,6 +80,7 @@ def raise_once(session: Session, kind: str, key: str, summary: str, building_id:
 
 def settle(session: Session, key: str, note: str, by: str = "the hub") -> None:
     """Resolve an open exception that the hub itself saw go away (a gap filled later)."""
+    key = stored_key(key)
     for exc in session.scalars(select(HubException).where(HubException.key == key,
                                                           HubException.status == "open")):
         exc.status, exc.resolved_by, exc.resolved_at, exc.resolution = (
@@ -188,33 +209,101 @@ def expected_on_hand(building_id: int, credential: str) -> int:
     return 0
 
 
-def sweep(now: datetime | None = None) -> int:
+def sweep(now: datetime | None = None, wait: float = 5.0) -> int:
     """Find what only shows over time: stock below zero, kiosks silent too long. Returns how
-    many exceptions are open after it."""
-    now = now or utcnow()
-    silent_after = timedelta(hours=float(current_app.config["SILENT_KIOSK_HOURS"]))
-    rows = dashboard()
+    many exceptions are open after it.
+
+    Sweeps run one at a time (``db.SWEEP_LOCK``), whatever the number of pages open and of hub
+    servers sharing the database: each sees what the one before it opened, so an exception is
+    opened once. While another sweeps (a few milliseconds, as a rule), this one waits up to
+    ``wait`` seconds, then leaves it to that one: a page never hangs on a server that froze
+    or lost its network in the middle of a sweep."""
+    deadline = time.monotonic() + wait
+    while True:
+        with hub_transaction() as session:
+            if try_advisory_lock(session, SWEEP_LOCK):
+                return _sweep(session, now or utcnow())
+            if time.monotonic() >= deadline:
+                return _open(session)
+        time.sleep(0.02)
+
+
+@dataclass(frozen=True)
+class PeriodSweep:
+    outcome: str  # "swept"; "done": swept this period already; "busy": another sweeps now
+    period: datetime  # the start of the period it was for
+    open: int | None = None  # exceptions open after it, when it swept
+
+
+def sweep_once_per_period(period: float, by: str = "",
+                          now: datetime | None = None) -> PeriodSweep:
+    """The sweep of `kiosk hub serve`, once per period of ``period`` seconds on the clock
+    (300: the periods begin at :00, :05, :10 ...), between all the servers sharing the database:
+    the first to ask in a period sweeps, under the sweep lock, and records when (``hub_sweep``)
+    in the same transaction; the others see that record and skip. Another server sweeping at
+    this very moment is "busy": ask again a little later, in case it dies before it commits
+    (its lock goes with it, and its sweep was never recorded)."""
     with hub_transaction() as session:
-        for row in rows:
-            if row.expected < 0:
-                raise_once(session, "stock_below_zero",
-                           f"below_zero:{row.building_id}:{row.credential}",
-                           f"{row.building} should have {row.expected} {row.pin}s: more were "
-                           "handed out than the district allocated and the building received.",
-                           row.building_id, None, {"credential": row.credential,
-                                                   "expected": row.expected})
-        for kiosk in session.scalars(select(Kiosk).where(Kiosk.revoked_at.is_(None))):
-            seen = kiosk.last_seen_at or kiosk.enrolled_at
-            if now - seen > silent_after:
-                hours = int((now - seen).total_seconds() // 3600)
-                raise_once(session, "silent_kiosk", f"silent:{kiosk.id}",
-                           f"Kiosk {kiosk.name or kiosk.id} at {kiosk.building.name} has not "
-                           f"synced for {hours} hours.", kiosk.building_id, kiosk.id,
-                           {"last_seen": seen.isoformat()})
-            elif seen > now - silent_after:
-                settle(session, f"silent:{kiosk.id}", "The kiosk synced again.")
-        return int(session.scalar(select(func.count()).where(HubException.status == "open"))
-                   or 0)
+        locked = try_advisory_lock(session, SWEEP_LOCK)
+        now = now or _database_clock(session)
+        start = period_start(now, period)
+        if not locked:
+            return PeriodSweep("busy", start)
+        last = session.get(HubSweep, SWEEP_NAME, populate_existing=True)
+        if last is not None and last.swept_at >= start:
+            return PeriodSweep("done", start)
+        still_open = _sweep(session, now)
+        if last is None:
+            session.add(HubSweep(name=SWEEP_NAME, swept_at=now, swept_by=by[:200]))
+        else:
+            last.swept_at, last.swept_by = now, by[:200]
+        return PeriodSweep("swept", start, still_open)
+
+
+def _database_clock(session: Session) -> datetime:
+    """Now, by the database's clock on PostgreSQL: one clock for all the servers, so that they
+    agree on which period it is even when their own clocks differ a little."""
+    if session.get_bind().dialect.name == "postgresql":
+        return session.scalar(text("SELECT clock_timestamp()")).astimezone(UTC)
+    return utcnow()  # SQLite: the one machine's clock
+
+
+def period_start(now: datetime, period: float) -> datetime:
+    """The start of the sweep period ``now`` is in (periods count from the Unix epoch)."""
+    epoch = now.timestamp()
+    return datetime.fromtimestamp(epoch - epoch % period, UTC)
+
+
+def until_next_period(period: float, now: datetime | None = None) -> float:
+    """Seconds from ``now`` to the start of the next sweep period."""
+    return period - (now or utcnow()).timestamp() % period
+
+
+def _sweep(session: Session, now: datetime) -> int:
+    silent_after = timedelta(hours=float(current_app.config["SILENT_KIOSK_HOURS"]))
+    for row in dashboard():  # the same session: read under the sweep lock
+        if row.expected < 0:
+            raise_once(session, "stock_below_zero",
+                       f"below_zero:{row.building_id}:{row.credential}",
+                       f"{row.building} should have {row.expected} {row.pin}s: more were "
+                       "handed out than the district allocated and the building received.",
+                       row.building_id, None, {"credential": row.credential,
+                                               "expected": row.expected})
+    for kiosk in session.scalars(select(Kiosk).where(Kiosk.revoked_at.is_(None))):
+        seen = kiosk.last_seen_at or kiosk.enrolled_at
+        if now - seen > silent_after:
+            hours = int((now - seen).total_seconds() // 3600)
+            raise_once(session, "silent_kiosk", f"silent:{kiosk.id}",
+                       f"Kiosk {kiosk.name or kiosk.id} at {kiosk.building.name} has not "
+                       f"synced for {hours} hours.", kiosk.building_id, kiosk.id,
+                       {"last_seen": seen.isoformat()})
+        elif seen > now - silent_after:
+            settle(session, f"silent:{kiosk.id}", "The kiosk synced again.")
+    return _open(session)
+
+
+def _open(session: Session) -> int:
+    return int(session.scalar(select(func.count()).where(HubException.status == "open")) or 0)
 
 
 # --- the exceptions queue ------------------------------------------------------------------
@@ -231,7 +320,7 @@ def exceptions(status: str = "open", limit: int = 500) -> list[HubException]:
 
 
 def resolve(exception_id: int, note: str, by: str) -> HubException:
-    note = " ".join((note or "").split())
+    note = typed_text(note or "")
     if len(note) < 3:
         raise InvalidInput("Say what was done (a few words at least).")
     with hub_transaction() as session:

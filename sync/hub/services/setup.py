@@ -4,6 +4,8 @@ background sweep `kiosk hub serve` runs."""
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 
 from flask import Flask
@@ -44,14 +46,44 @@ def ready_to_serve() -> None:
     upgrade(directory=str(MIGRATIONS))
 
 
-def start_sweeper(app: Flask, stop: threading.Event) -> None:
-    def loop() -> None:
-        while not stop.wait(float(app.config["SWEEP_SECONDS"])):
-            try:
-                with app.app_context():
-                    reconcile.sweep()
-                    hub_db.session.remove()
-            except Exception:  # the next round tries again
-                log.exception("reconciliation sweep failed")
+def start_sweeper(app: Flask, stop: threading.Event) -> threading.Thread:
+    """The reconciliation sweep every SWEEP_SECONDS (300), in a thread until ``stop`` is set.
 
-    threading.Thread(target=loop, name="hub-sweep", daemon=True).start()
+    Every server process runs one, on one machine or many: they sweep once per period between
+    them (``reconcile.sweep_once_per_period``). Each wakes at the start of every period (and
+    once when it starts); when another server is sweeping at that moment it looks again a
+    tenth of a period later (at most 30 s): a server that dies mid-sweep delays that period's
+    sweep by no more than that."""
+    period = float(app.config["SWEEP_SECONDS"])
+    by = f"{socket.gethostname()} process {os.getpid()}"
+    # each sweep is logged, with the period it was for: which server swept when (the
+    # migrations' logging setup leaves the root logger at WARNING)
+    log.setLevel(logging.INFO)
+
+    def loop() -> None:
+        pause = 0.0  # at start: this period's sweep, unless another server did it
+        while not stop.wait(pause):
+            pause = _sweep_round(app, period, by)
+
+    thread = threading.Thread(target=loop, name="hub-sweep", daemon=True)
+    thread.start()
+    return thread
+
+
+def _sweep_round(app: Flask, period: float, by: str) -> float:
+    """One wake of the sweeper; the seconds to sleep until the next."""
+    try:
+        with app.app_context():
+            try:
+                done = reconcile.sweep_once_per_period(period, by)
+            finally:
+                hub_db.session.remove()
+    except Exception:  # the next period tries again
+        log.exception("reconciliation sweep failed")
+        return reconcile.until_next_period(period)
+    if done.outcome == "swept":
+        log.info("reconciliation sweep of the period from %s by %s: %s open",
+                 done.period.isoformat(), by, done.open)
+    if done.outcome == "busy":
+        return min(max(period / 10, 0.01), 30.0, reconcile.until_next_period(period))
+    return reconcile.until_next_period(period)

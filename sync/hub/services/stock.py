@@ -7,7 +7,9 @@ import uuid
 
 from sqlalchemy import select
 
-from ..db import hub_transaction
+from kiosk.domain.text import typed_text
+
+from ..db import MAX_ID, hub_transaction
 from ..errors import InvalidInput, NotFound
 from ..models import HubBuilding, HubCredential, HubStock, utcnow
 from . import changes, reconcile
@@ -36,47 +38,56 @@ def _qty(qty: object) -> int:
     return value
 
 
-def _building(session, building_id: object) -> HubBuilding:  # type: ignore[no-untyped-def]
+def _building(session, building_id: object,  # type: ignore[no-untyped-def]
+              lock: bool = False) -> HubBuilding:
+    """The building, its row locked for this transaction when ``lock`` (PostgreSQL)."""
     try:
-        building = session.get(HubBuilding, int(str(building_id)))
+        number = int(str(building_id))
     except ValueError:
-        building = None
+        number = 0
+    building = (session.get(HubBuilding, number, with_for_update=lock, populate_existing=lock)
+                if 0 < number <= MAX_ID else None)
     if building is None:
         raise NotFound("There is no such building.")
     return building
 
 
 def allocate(building_id: object, credential: str, qty: object, note: str, by: str) -> HubStock:
-    amount = _qty(qty)
+    amount, note = _qty(qty), typed_text(note, 500)
     with hub_transaction() as session:
         building = _building(session, building_id)
         cred = _pin(session, credential)
         ref = str(uuid.uuid4())
         line = HubStock(building_id=building.id, credential=cred.name, kind="allocated",
-                        qty=amount, ref=ref, note=note.strip()[:500], by=by, at=utcnow())
+                        qty=amount, ref=ref, note=note, by=by, at=utcnow())
         session.add(line)
         changes.record(session, [changes.Change("stock", {
             "ref": ref, "credential": cred.name, "qty": amount, "kind": "allocated",
-            "note": f"Allocated by the district ({by}). {note.strip()[:400]}".strip()},
+            "note": f"Allocated by the district ({by}). {note[:400]}".strip()},
             building_id=building.id)])
     return line
 
 
 def transfer(from_id: object, to_id: object, credential: str, qty: object, note: str,
              by: str) -> tuple[HubStock, HubStock]:
+    """Move ``qty`` pins from one building to another, never more than the source should have.
+
+    The check and the move are one transaction, with the source building's row locked first
+    (``FOR UPDATE`` on PostgreSQL; SQLite's write lock is taken at BEGIN): two transfers out of
+    one building, at one server or at two, are checked one after the other, so they can never
+    send together more than it has."""
     amount = _qty(qty)
     with hub_transaction() as session:
-        source, target = _building(session, from_id), _building(session, to_id)
+        source, target = _building(session, from_id, lock=True), _building(session, to_id)
         if source.id == target.id:
             raise InvalidInput("Choose two different buildings.")
         cred = _pin(session, credential)
-    expected = reconcile.expected_on_hand(source.id, cred.name)
-    if expected < amount:
-        raise InvalidInput(f"{source.name} should have only {expected} {cred.pin_label}s; it "
-                           f"cannot send {amount}.")
-    transfer_id = str(uuid.uuid4())
-    text = note.strip()[:400]
-    with hub_transaction() as session:
+        expected = reconcile.expected_on_hand(source.id, cred.name)
+        if expected < amount:
+            raise InvalidInput(f"{source.name} should have only {expected} {cred.pin_label}s; "
+                               f"it cannot send {amount}.")
+        transfer_id = str(uuid.uuid4())
+        text = typed_text(note, 400)
         out = HubStock(building_id=source.id, credential=cred.name, kind="transfer_out",
                        qty=-amount, ref=f"{transfer_id}:out", note=f"To {target.name}. {text}",
                        by=by, at=utcnow())

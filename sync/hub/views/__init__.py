@@ -8,16 +8,28 @@ from typing import Any
 
 from flask import Flask, g, request
 from flask.wrappers import Response
+from werkzeug.routing import IntegerConverter
 
 from kiosk.views.htmx import wants_fragment
 
+from ..db import MAX_ID
 from ..services.accounts import can
+
+
+class RecordId(IntegerConverter):
+    """``<int:...>`` in the hub's URLs is a record's id: a number larger than any id can be
+    names nothing (404), rather than reaching the database."""
+
+    def __init__(self, map, *args, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def register_views(app: Flask) -> None:
     from . import api, buildings, data, errors, exports, pages, stock
     from .common import local
 
+    app.url_map.converters["int"] = RecordId  # before the blueprints' rules are made
     app.register_blueprint(api.bp)
     for bp in (pages.bp, buildings.bp, stock.bp, data.bp, exports.bp):
         app.register_blueprint(bp)

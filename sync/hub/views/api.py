@@ -13,9 +13,12 @@ from kiosk.sync.protocol import (
     MAX_PAGE,
     PROTOCOL,
     ProtocolError,
+    TimeOutOfRange,
     check_protocol,
     parse_time,
+    read_json,
     read_public_key,
+    storable_text,
     time_text,
 )
 
@@ -37,8 +40,12 @@ def answer(body: dict[str, Any], status: int = 200) -> Response:
 
 
 def _body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    return check_protocol(data)
+    """The request's JSON object. The route's cap (config.py: BODY_CAPS) bounds the bytes read
+    (413), read_json the depth (400) and the values (413) before anything is parsed."""
+    if not request.is_json:
+        raise ProtocolError("malformed", "the request body is not JSON (Content-Type: "
+                                         "application/json)")
+    return check_protocol(read_json(request.get_data(cache=False)))
 
 
 def _text(body: dict[str, Any], name: str, limit: int) -> str:
@@ -47,7 +54,14 @@ def _text(body: dict[str, Any], name: str, limit: int) -> str:
     value = body.get(name)
     if not isinstance(value, str) or not value or len(value) > limit:
         raise ProtocolError("malformed", f"{name} is missing or too long")
-    return value.strip()
+    return _storable(value, name).strip()
+
+
+def _storable(value: str, name: str) -> str:
+    if not storable_text(value):  # PostgreSQL stores no NUL; no database a lone surrogate
+        raise ProtocolError("malformed", f"{name} holds a NUL character or text that is not "
+                                         "Unicode")
+    return value
 
 
 @bp.get("/health")
@@ -60,8 +74,11 @@ def enroll():  # type: ignore[no-untyped-def]
     body = _body()
     public_key = _text(body, "public_key", 100)
     read_public_key(public_key)
+    name = body.get("kiosk_name") or ""
+    if not isinstance(name, str):
+        raise ProtocolError("malformed", "kiosk_name is not text")
     done = enrollment.enroll(_text(body, "code", 64), _text(body, "building", 200),
-                             str(body.get("kiosk_name") or "")[:120], public_key)
+                             _storable(name[:120], "kiosk_name"), public_key)
     return answer({"kiosk_id": done.kiosk.id, "token": done.token,
                    "building": done.kiosk.building.name}, 201)
 
@@ -77,11 +94,20 @@ def push():  # type: ignore[no-untyped-def]
         raise ProtocolError("too_many_events", f"at most {MAX_BATCH} events a batch")
     if str(body.get("kiosk_id", g.kiosk.id)) != g.kiosk.id:
         raise NotAllowed("The kiosk id does not match the token.", code="wrong_kiosk")
+    outcomes = ingest.receive(g.kiosk.id, events, _sent_at(body))
+    return answer({"results": [o.as_json() for o in outcomes]})
+
+
+def _sent_at(body: dict[str, Any]) -> object:
+    """The kiosk's clock when it sent the batch: not a time is a 400; a time too far off to
+    show (year 1) leaves the clock offset unknown, and the events are taken all the same."""
     sent_at = body.get("sent_at")
     if sent_at is not None:
-        parse_time(sent_at, "sent_at")
-    outcomes = ingest.receive(g.kiosk.id, events, sent_at)
-    return answer({"results": [o.as_json() for o in outcomes]})
+        try:
+            parse_time(sent_at, "sent_at")
+        except TimeOutOfRange:
+            pass  # ingest sees it cannot read it, and estimates no offset
+    return sent_at
 
 
 @bp.get("/changes")

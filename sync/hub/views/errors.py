@@ -6,8 +6,9 @@ import logging
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from kiosk.request_caps import too_large as too_large_message
 from kiosk.sync.protocol import ProtocolError
 
 from ..errors import HubError
@@ -45,7 +46,14 @@ def register(app: Flask) -> None:
     @app.errorhandler(ProtocolError)
     def protocol_error(exc: ProtocolError):  # type: ignore[no-untyped-def]
         hub_db.session.rollback()
-        return _json(400, exc.code, str(exc))
+        return _json(413 if exc.code == "too_large" else 400, exc.code, str(exc))
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(exc: RequestEntityTooLarge):  # type: ignore[no-untyped-def]
+        """A body larger than its route takes (config.py: BODY_CAPS), refused unread."""
+        if _api():
+            return _json(413, "too_large", too_large_message("this address"))
+        return _page(413, "Too large", too_large_message("this page"))
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):  # type: ignore[no-untyped-def]

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from kiosk.views.htmx import render
 
-from ..auth import requires, start_session
+from ..auth import requires, start_session, stop_session
 from ..errors import InvalidInput, LoginRefused
 from ..models import utcnow
 from ..services import enrollment, hand_outs, reconcile
@@ -43,7 +43,7 @@ def login_post():  # type: ignore[no-untyped-def]
 
 @bp.post("/logout")
 def logout():  # type: ignore[no-untyped-def]
-    session.clear()
+    stop_session()
     return redirect(url_for("hub.login"))
 
 
