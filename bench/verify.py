@@ -41,7 +41,7 @@ from cryptography.hazmat.primitives import hashes  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec, padding  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature  # noqa: E402
 
-from kiosk.domain import data_integrity  # noqa: E402
+from kiosk.domain import jsonld_offline  # noqa: E402
 from kiosk.domain.jws import decode_compact  # noqa: E402
 from kiosk.domain.keys import b58decode  # noqa: E402
 from kiosk.domain.proofs import read_proof  # noqa: E402
@@ -68,8 +68,8 @@ def _bare_data_integrity(doc: dict[str, Any], key: Any) -> Callable[[], None]:
     signature = b58decode(proof.pop("proofValue")[1:])
     unsigned = {k: v for k, v in doc.items() if k != "proof"}
     config = {"@context": doc["@context"], **proof}
-    data = (hashlib.sha256(data_integrity._canonize(config).encode()).digest()  # noqa: SLF001
-            + hashlib.sha256(data_integrity._canonize(unsigned).encode()).digest())  # noqa: SLF001
+    data = (hashlib.sha256(jsonld_offline._canonize(config).encode()).digest()  # noqa: SLF001
+            + hashlib.sha256(jsonld_offline._canonize(unsigned).encode()).digest())  # noqa: SLF001
     return lambda: key.verify(signature, data)
 
 
@@ -128,8 +128,8 @@ def measure(cases: dict[str, dict[str, Any]], facts: Any, rounds: int) -> dict[s
             assert proof.format == case["format"] and proof.signed is not None, name
         kiosk_rates, bare_rates = [], []
         for _ in range(rounds):
-            with data_integrity._memo_lock:  # noqa: SLF001  every round starts cold
-                data_integrity._memo.clear()  # noqa: SLF001
+            with jsonld_offline._memo_lock:  # noqa: SLF001  every round starts cold
+                jsonld_offline._memo.clear()  # noqa: SLF001
             kiosk_rates.append(_rate([
                 (lambda p=p: read_proof(p, facts, c.NOW)) for p in payloads]))
             bare_rates.append(_rate(case["bare"]))

@@ -67,8 +67,12 @@ def cache() -> None:
 @click.option("--issuer", metavar="ISSUER_ID", default=None,
               help="The issuer whose public keys a JWKS file holds (its profile must be "
                    "in the cache or in FILES).")
+@click.option("--url", metavar="URL", default=None,
+              help="Where the revocation or status list in FILES was published (the URL "
+                   "badges name it by), when that is not the list's own id.")
 @with_appcontext
-def cache_import(files: tuple[Path, ...], credential: str | None, issuer: str | None) -> None:
+def cache_import(files: tuple[Path, ...], credential: str | None, issuer: str | None,
+                 url: str | None) -> None:
     """Import roster and catalogue CSV files and Open Badges documents (idempotent; changed
     rows are applied).
 
@@ -84,7 +88,7 @@ def cache_import(files: tuple[Path, ...], credential: str | None, issuer: str | 
         with click.progressbar(length=total, label="Importing", file=sys.stderr,
                                show_pos=True) as bar:
             report = import_files(files, progress=bar.update, credential=credential,
-                                  issuer=issuer)
+                                  issuer=issuer, url=url)
     except KioskError as exc:
         _fail(exc, 2)
     for error in report.errors:
@@ -136,13 +140,13 @@ def verify(as_json: bool, image: Path | None, payload: str | None) -> None:
     if as_json:
         click.echo(json.dumps(data, indent=2))
     else:
-        click.echo(f"{result.reason.value}: {result.reason.headline}")
+        click.echo(f"{result.reason.value}: {result.headline}")
         for key in ("person", "credential", "pin", "award_id"):
             if data.get(key) is not None:
                 click.echo(f"  {key}: {data[key]}")
         for key, value in data["checked"].items():
             if value is not None:
-                click.echo(f"  {key}: {value}")
+                click.echo(f"  {key}: {value['words'] if key == 'revocation' else value}")
         if result.detail:
             click.echo(f"  detail: {result.detail}")
     sys.exit(0 if result.ok else 1)

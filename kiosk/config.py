@@ -40,6 +40,10 @@ DEFAULTS = {
     # the least role that may hand out a pin found by manual lookup (no proof scanned):
     # designee, office or admin
     "MANUAL_HAND_OUT_ROLE": "designee",
+    # a signed badge names its issuer's revocation or status list and the list is not in the
+    # badge data here: "warn" hands the pin out, the verdict saying revocation was not
+    # checked; "refuse" refuses the badge until the list is imported (docs/proofs.md)
+    "UNCHECKED_REVOCATION": "warn",
     "PRINT_WORKER": True,  # run the print worker thread under `kiosk serve`
     "SYNC_WORKER": True,  # run the sync worker thread under `kiosk serve` (once enrolled)
     "CHECKPOINT_SECONDS": 1.0,  # how often `kiosk serve` copies the WAL into the database

@@ -60,3 +60,14 @@ class RevocationList(db.Model):
     issuer_id: Mapped[str] = mapped_column(String(512), default="")
     document: Mapped[str] = mapped_column(Text)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RevocationListUrl(db.Model):
+    """Another URL a revocation or status list was published at, besides its own ``id``:
+    given at import (``kiosk cache import --url``, or the hub's), or the list's own ``url``.
+    Badges name a list by the URL they were issued with; the list is found under either."""
+
+    __tablename__ = "revocation_list_url"
+    url: Mapped[str] = mapped_column(String(512), primary_key=True)
+    list_id: Mapped[str] = mapped_column(String(512))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

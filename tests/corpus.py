@@ -482,16 +482,19 @@ class Corpus:
         signing_key: ed25519.Ed25519PrivateKey | None = None,
         verification_method: str | None = None,
         created: str = ISSUED,
+        cryptosuite: str = "eddsa-rdfc-2022",
         **knobs: Any,
     ) -> dict[str, Any]:
-        """An OB 3.0 credential with an eddsa-rdfc-2022 Data Integrity proof, signed by the
-        did:key issuer (knobs go to :meth:`ob3_credential`)."""
+        """An OB 3.0 credential with an eddsa-rdfc-2022 Data Integrity proof (or the suite's
+        pre-2023 name ``eddsa-2022``), signed by the did:key issuer (knobs go to
+        :meth:`ob3_credential`)."""
         from tests.unit.di_helpers import sign_data_integrity
 
         doc = dict(credential) if credential is not None else self.ob3_credential(
             "did", email, **knobs)
         signed = sign_data_integrity(doc, signing_key or self.did_private,
-                                     verification_method or self.did_key_id, created)
+                                     verification_method or self.did_key_id, created,
+                                     cryptosuite=cryptosuite)
         return dict(signed)
 
     # -- images and slips -----------------------------------------------------------------

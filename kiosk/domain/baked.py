@@ -24,6 +24,9 @@ first", but an image with two is not a conformant baked badge, and which one cou
 guess (another tool might show the other), so this module refuses images with more than one.
 
 Everything here is a pure function of the bytes: no file, network, Pillow or XML entity access.
+An SVG may carry a DOCTYPE that only names its type, as drawing tools write the SVG 1.1 one
+(its DTD is never fetched); a DOCTYPE with an internal subset (``[...]``: entities, default
+attributes, external references) is refused, since it could change what the image says.
 """
 
 from __future__ import annotations
@@ -33,8 +36,8 @@ import zlib
 from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 
-from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
-from defusedxml.ElementTree import fromstring as _safe_fromstring  # type: ignore[import-untyped]
+from defusedxml import DefusedXmlException, DTDForbidden  # type: ignore[import-untyped]
+from defusedxml.ElementTree import DefusedXMLParser  # type: ignore[import-untyped]
 
 from kiosk.domain.inflate import InflateError, inflate_capped
 from kiosk.domain.payload import MalformedPayload
@@ -198,6 +201,23 @@ def _looks_like_xml(data: bytes) -> bool:
     return head.lstrip(b" \t\r\n").startswith(b"<")
 
 
+class _SvgParser(DefusedXMLParser):  # type: ignore[misc]
+    """defusedxml's parser with entity declarations and external references forbidden, as
+    before, and a DOCTYPE allowed when it declares nothing (no internal subset)."""
+
+    def __init__(self) -> None:
+        super().__init__(target=ET.TreeBuilder(), forbid_dtd=False, forbid_entities=True,
+                         forbid_external=True)
+        # (not "_doctype": ElementTree's XMLParser keeps its own attribute of that name)
+        self.parser.StartDoctypeDeclHandler = self._declares_nothing
+
+    @staticmethod
+    def _declares_nothing(name: str | None, sysid: str | None, pubid: str | None,
+                          has_internal_subset: int) -> None:
+        if has_internal_subset:
+            raise DTDForbidden(name, sysid, pubid)
+
+
 def _extract_svg(data: bytes) -> BakedProof:
     try:
         text = data.decode("utf-8")
@@ -205,12 +225,13 @@ def _extract_svg(data: bytes) -> BakedProof:
         raise MalformedPayload("The SVG image is not readable UTF-8 text.") from None
     text = text.removeprefix("\ufeff")
     try:
-        root: ET.Element = _safe_fromstring(
-            text, forbid_dtd=True, forbid_entities=True, forbid_external=True
-        )
+        parser = _SvgParser()
+        parser.feed(text)
+        root: ET.Element = parser.close()
     except DefusedXmlException:
         raise MalformedPayload(
-            "The SVG image declares a document type or entities, which badge images never need."
+            "The SVG image declares entities or other rules in its document type, which badge "
+            "images never need."
         ) from None
     except (ET.ParseError, ValueError, RecursionError):
         raise MalformedPayload("The SVG image is damaged (it is not well-formed XML).") from None

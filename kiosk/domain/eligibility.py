@@ -46,6 +46,8 @@ def decide(
     on_hand: int | None,
     today: date,
     now: datetime | None = None,
+    *,
+    refuse_unchecked: bool = False,
 ) -> Reason:
     """The verdict for a proof, checked in the order a principal would want to hear it.
 
@@ -53,6 +55,11 @@ def decide(
     given), then whether this credential has a pin, then whether this person already has it, and
     last whether there is stock. A signed proof adds what its signature vouches for: the
     issuer's revocation list, its own validity dates and its recipient.
+
+    ``refuse_unchecked`` is the district's setting for a signed badge whose revocation or
+    status list is not in the cache: refused as ``unknown_badge`` (the badge data on this
+    kiosk lacks what the check needs; there is no code of its own), a badge problem like the
+    ones above. Without it such a badge passes, and the verdict says the check was not made.
     """
     if award is None:
         return Reason.UNKNOWN_BADGE
@@ -71,6 +78,8 @@ def decide(
         return Reason.RECIPIENT_MISMATCH
     if signed and signed.recipient and not recipient_is(signed.recipient, award.person_email):
         return Reason.RECIPIENT_MISMATCH
+    if refuse_unchecked and signed and signed.revocation and signed.revocation.unchecked:
+        return Reason.UNKNOWN_BADGE
     if not award.has_pin:
         return Reason.NO_PIN_FOR_CREDENTIAL
     if prior is not None:

@@ -68,10 +68,39 @@ class Recipient(NamedTuple):
         return self.type.lower() in EMAIL_TYPES
 
 
+class ListCheck(NamedTuple):
+    """One revocation or status list a signed badge names, and whether the check read it."""
+
+    url: str  # the list as the badge names it ("" when the badge gives none)
+    read: bool  # the cache holds the list and the check read it
+    why: str = ""  # when not read: why, in words that follow "the list ..."
+
+
+class RevocationCheck(NamedTuple):
+    """The revocation and status lists a signed badge names, and which of them the check read.
+
+    A list the cache does not hold is never read as "not revoked": the verdict says the check
+    was not made (and the district's setting decides whether such a badge is handed out)."""
+
+    lists: tuple[ListCheck, ...] = ()
+
+    @property
+    def checked(self) -> bool:
+        """Every list the badge names was read (and it names at least one)."""
+        return bool(self.lists) and all(item.read for item in self.lists)
+
+    @property
+    def unchecked(self) -> tuple[ListCheck, ...]:
+        """The lists the badge names that the check could not read."""
+        return tuple(item for item in self.lists if not item.read)
+
+
 class SignedClaims(NamedTuple):
     """What a verified (or, for a hosted assertion inside a baked image, read) badge says.
 
     ``revoked`` is None when no cached list revokes it, else the reason ("" when none given).
+    ``revocation`` says which lists were read to decide that (None: the proof names no
+    issuer's list, as a district slip does not).
     ``signed_by`` is the key id that verified the signature ("" when the badge is hosted and
     the cache is the authority). ``badge_class`` is the BadgeClass or Achievement id and
     ``badge_name`` its name, to tie the badge to a catalogue credential.
@@ -92,6 +121,8 @@ class SignedClaims(NamedTuple):
     badge_class: str = ""
     badge_name: str = ""
     extra_ids: tuple[str, ...] = ()
+    revocation: RevocationCheck | None = None
+    cryptosuite: str = ""  # a Data Integrity proof's cryptosuite, as the proof names it
 
 
 class Claimed(NamedTuple):

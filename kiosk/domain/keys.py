@@ -137,6 +137,25 @@ def key_from_jwk(jwk: Mapping[str, object]) -> PublicKey:
     raise MalformedProof("JWK kty refused")
 
 
+def key_bytes(key: PublicKey) -> bytes:
+    """The key material of a public key, the same however the key was written (PEM, JWK or
+    did:key): its DER SubjectPublicKeyInfo. Two keys are one key when these bytes agree."""
+    return key.public_bytes(serialization.Encoding.DER,
+                            serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def check_did_key_kid(kid: str, key: PublicKey) -> None:
+    """A key published under a ``did:key`` kid (in a JWKS) must be the key that did:key
+    names; MalformedProof says why not, in words that follow "the key was not imported:"."""
+    try:
+        named = key_from_did_key(kid)
+    except MalformedProof as exc:
+        raise MalformedProof(f"its kid is not a usable did:key ({exc})") from None
+    if key_bytes(named) != key_bytes(key):
+        raise MalformedProof("its kid is a did:key, and the JWK holds a different public key "
+                             "than that did:key names")
+
+
 def key_from_did_key(did: str) -> PublicKey:
     """A public key from ``did:key:z...`` (Ed25519 or P-256), optionally with a ``#fragment``.
 

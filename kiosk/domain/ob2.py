@@ -9,7 +9,8 @@ A signed assertion is trusted when all of this holds (OB 2.0, "Signed Badge" ver
   it when the profile lists keys at all;
 - the RS256 signature verifies with it.
 
-Revocation comes from the issuer's cached RevocationList.
+Revocation comes from the issuer's cached RevocationList (the profile's ``revocationList``); a
+list the cache does not hold is a check not made, and the claims say so.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from kiosk.domain.facts import (
 )
 from kiosk.domain.jws import CompactJws, verify_compact
 from kiosk.domain.proof_errors import BadSignature, MalformedProof, UntrustedIssuer
-from kiosk.domain.revocation import ob2_revoked
+from kiosk.domain.revocation import ob2_check
 
 OB2_ALGS = ("RS256",)
 
@@ -117,13 +118,9 @@ def _owned(key: KeyFacts, issuer: IssuerFacts) -> bool:
 
 def _signed(claimed: Claimed, issuer: IssuerFacts, key: KeyFacts,
             facts: CachedFacts) -> SignedClaims:
-    revoked = None
-    if issuer.revocation_list:
-        listed = facts.revocation_list(issuer.revocation_list)
-        if listed is not None:
-            uid = claimed.extra_ids[0] if claimed.extra_ids else None
-            revoked = ob2_revoked(listed, claimed.award_id, uid)
+    uid = claimed.extra_ids[0] if claimed.extra_ids else None
+    revoked, lists = ob2_check(issuer.revocation_list, claimed.award_id, uid, facts)
     return SignedClaims(  # in field order: keywords would double the cost of building it
         claimed.award_id, issuer.id, issuer.name or claimed.issuer_name, key.id,
         claimed.recipient, claimed.valid_from, claimed.valid_until, revoked,
-        claimed.badge_class, claimed.badge_name, claimed.extra_ids)
+        claimed.badge_class, claimed.badge_name, claimed.extra_ids, lists)

@@ -3,7 +3,10 @@
 Trust: the credential's issuer must be in the district's cache. A VC-JWT's key is the cached
 JWKS key of that issuer with the header's ``kid`` (or any of its keys when there is no
 ``kid``), or the issuer's own ``did:key``; a key embedded in the token (``jwk``) counts only
-when it is one of those. The registered claims must agree with the credential:
+when it is one of those. A ``kid`` or ``verificationMethod`` that is a ``did:key`` names its
+key itself: it is trusted when it is the issuer's own DID or when its key is one of the
+issuer's cached keys (the same key material, whatever the cached key's id or kid says).
+The registered claims must agree with the credential:
 ``iss``/``jti``/``sub``/``nbf``/``exp`` with ``issuer.id``/``id``/``credentialSubject.id``/
 ``validFrom``/``validUntil`` (``issuanceDate``/``expirationDate`` in VCDM 1.1, whose ``vc``
 claim is accepted too). Disagreement means the token is not what it claims: bad signature.
@@ -13,8 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-
-from cryptography.hazmat.primitives import serialization
 
 from kiosk.domain.claims import (
     epoch,
@@ -29,13 +30,11 @@ from kiosk.domain.claims import (
 from kiosk.domain.data_integrity import signed_content, verify_data_integrity
 from kiosk.domain.facts import CachedFacts, Claimed, IssuerFacts, KeyFacts, SignedClaims
 from kiosk.domain.jws import CompactJws, verify_compact
-from kiosk.domain.keys import PublicKey, key_from_did_key, key_from_jwk
+from kiosk.domain.keys import PublicKey, key_bytes, key_from_did_key, key_from_jwk
 from kiosk.domain.proof_errors import BadSignature, MalformedProof, UntrustedIssuer
-from kiosk.domain.revocation import ob3_revoked, status_bit, status_index
+from kiosk.domain.revocation import ob3_check
 
 CREDENTIAL_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
-_STATUS_LIST_TYPES = {"BitstringStatusListEntry", "StatusList2021Entry"}
-_REVOCATION_LIST_TYPES = {"1EdTechRevocationList"}
 _LAST_SECOND = 253_402_300_799  # 9999-12-31T23:59:59Z: every whole second up to it is a date
 
 
@@ -101,7 +100,8 @@ def verify_ob3_data_integrity(doc: Mapping[str, object], facts: CachedFacts,
     if claimed.issuer_id != issuer.id:
         raise BadSignature("The credential's issuer is not the one that signed it.")
     return _finish(claimed, issuer, proof.verification_method, signed, facts,
-                   claimed.valid_from, claimed.valid_until)
+                   claimed.valid_from, claimed.valid_until)._replace(
+                       cryptosuite=proof.cryptosuite)
 
 
 def read_credential(credential: Mapping[str, object], facts: CachedFacts) -> Claimed:
@@ -191,8 +191,8 @@ def _jwt_keys(jws: CompactJws, issuer: IssuerFacts,
             keys.append((issuer.id, key_from_did_key(issuer.id)))
     embedded = jws.header.get("jwk")
     if isinstance(embedded, dict):
-        mine = _raw(key_from_jwk(embedded))
-        keys = [(kid_, key) for kid_, key in keys if _raw(key) == mine]
+        mine = key_bytes(key_from_jwk(embedded))
+        keys = [(kid_, key) for kid_, key in keys if key_bytes(key) == mine]
     if not keys:
         raise UntrustedIssuer("The key that signed this badge is not one of its issuer's.")
     return keys
@@ -202,8 +202,7 @@ def _method_key(method: str, issuer: IssuerFacts,
                 facts: CachedFacts) -> tuple[str, PublicKey] | None:
     """The cached id and key a ``kid`` or ``verificationMethod`` names, if the issuer owns it."""
     if method.startswith("did:key:"):
-        did = method.split("#", 1)[0]
-        return (method, key_from_did_key(did)) if did == issuer.id else None
+        return _did_key(method, issuer, facts)
     for key in facts.issuer_keys(issuer.id):
         if method in (key.id, key.kid) or (key.kid and method == f"{issuer.id}#{key.kid}"):
             return key.id, key.key
@@ -213,42 +212,34 @@ def _method_key(method: str, issuer: IssuerFacts,
     return None
 
 
-def _raw(key: PublicKey) -> bytes:
-    return key.public_bytes(serialization.Encoding.DER,
-                            serialization.PublicFormat.SubjectPublicKeyInfo)
+def _did_key(method: str, issuer: IssuerFacts,
+             facts: CachedFacts) -> tuple[str, PublicKey] | None:
+    """A ``did:key`` names its own key (a ``#fragment`` must name the same one): the issuer's
+    when it is the issuer's own DID (a did:key has one spelling per key, so the same DID is
+    the same key), or when one of the issuer's cached keys is that key, compared by key
+    material, whatever id or kid the key was imported under."""
+    key = key_from_did_key(method)
+    if method.partition("#")[0] == issuer.id:
+        return method, key
+    material = key_bytes(key)
+    for cached in facts.issuer_keys(issuer.id):
+        if key_bytes(cached.key) == material:
+            return cached.id, cached.key
+    return None
 
 
 def _finish(claimed: Claimed, issuer: IssuerFacts, key_id: str,
             credential: Mapping[str, object], facts: CachedFacts,
             valid_from: datetime | None, valid_until: datetime | None) -> SignedClaims:
+    revoked, lists = ob3_check(credential, claimed.award_id, facts)
     return SignedClaims(  # in field order: keywords would double the cost of building it
         claimed.award_id, claimed.issuer_id, issuer.name or claimed.issuer_name, key_id,
-        claimed.recipient, valid_from, valid_until,
-        revocation(credential, claimed.award_id, facts),
-        claimed.badge_class, claimed.badge_name, claimed.extra_ids)
+        claimed.recipient, valid_from, valid_until, revoked,
+        claimed.badge_class, claimed.badge_name, claimed.extra_ids, lists)
 
 
 def revocation(credential: Mapping[str, object], award_id: str,
                facts: CachedFacts) -> str | None:
-    """The revocation reason from the cached list the credential points to, else None."""
-    statuses = credential.get("credentialStatus")
-    for entry in statuses if isinstance(statuses, list) else (statuses,):
-        if not isinstance(entry, dict):
-            continue
-        kinds = entry.get("type")
-        if has_type(kinds, _REVOCATION_LIST_TYPES):
-            list_id = node_id(entry.get("id"), "revocation list", required=False)
-            listed = facts.revocation_list(list_id) if list_id else None
-            reason = ob3_revoked(listed, award_id) if listed is not None else None
-            if reason is not None:
-                return reason
-        elif has_type(kinds, _STATUS_LIST_TYPES):
-            purpose = entry.get("statusPurpose", "revocation")
-            if purpose not in ("revocation", "suspension"):
-                continue
-            list_id = node_id(entry.get("statusListCredential"), "status list",
-                              required=False)
-            bits = facts.status_list(list_id) if list_id else None
-            if bits is not None and status_bit(bits, status_index(entry.get("statusListIndex"))):
-                return "Suspended by the issuer." if purpose == "suspension" else ""
-    return None
+    """The revocation reason from the cached lists the credential points to, else None
+    (which lists were read: :func:`kiosk.domain.revocation.ob3_check`)."""
+    return ob3_check(credential, award_id, facts)[0]

@@ -6,9 +6,16 @@ from kiosk.domain.reasons import Reason
 
 
 class ProofError(ValueError):
-    """A proof that cannot be accepted. ``reason`` is the code shown to people and logs."""
+    """A proof that cannot be accepted. ``reason`` is the code shown to people and logs.
+
+    ``format`` is what the proof was read as, when that much was recognised before it failed
+    (a VC-JWT whose signature does not check out is still an ``ob3-vc-jwt``); for a badge
+    image it is the image's format and ``inner`` what the image carried. None: not
+    recognised."""
 
     reason: Reason = Reason.MALFORMED
+    format: str | None = None
+    inner: str | None = None
 
 
 class BadSignature(ProofError):

@@ -53,10 +53,14 @@ def read_proof(raw: str | bytes, facts: CachedFacts, now: datetime,
     try:
         text = clean(raw, MAX_IMAGE_TEXT_BYTES if carrier else 4096)
         proof = _read_text(text, facts, now, baked=carrier is not None)
-    except ProofError:
+    except ProofError as exc:
+        if carrier:  # the image was read: say so, and what it held if that was recognised
+            exc.format, exc.inner = carrier, exc.format
         raise
     except (RecursionError, MemoryError):
-        raise MalformedProof("The badge data is nested too deeply to read.") from None
+        error = MalformedProof("The badge data is nested too deeply to read.")
+        error.format = carrier
+        raise error from None
     if carrier:
         proof = replace(proof, format=carrier, inner=proof.format)
     return proof
@@ -79,16 +83,26 @@ def _read_text(text: str, facts: CachedFacts, now: datetime, baked: bool) -> Pro
             jws = decode_compact(text)
         except MalformedProof as exc:
             raise MalformedPayload(f"The signed badge is damaged ({exc}).") from None
-        if vc_of(jws.payload) is not None:
-            claims = verify_vc_jwt(jws, facts, now)
-            return Proof("ob3-vc-jwt", text, _keys(claims.award_id), signed=claims)
-        claims = verify_ob2_jws(jws, facts, now)
-        return Proof("ob2-jws", text, _keys(claims.award_id), signed=claims)
+        vc = vc_of(jws.payload) is not None
+        try:
+            if vc:
+                claims = verify_vc_jwt(jws, facts, now)
+                return Proof("ob3-vc-jwt", text, _keys(claims.award_id), signed=claims)
+            claims = verify_ob2_jws(jws, facts, now)
+            return Proof("ob2-jws", text, _keys(claims.award_id), signed=claims)
+        except ProofError as exc:  # refused, but read as what it is
+            exc.format = "ob3-vc-jwt" if vc else "ob2-jws"
+            raise
     if looks_like_slip(text):
-        slip = read_slip(text, facts.district_keys())
+        try:
+            slip = read_slip(text, facts.district_keys())
+            keys = _keys(slip.award_id)
+        except ProofError as exc:
+            exc.format = "district-slip"
+            raise
         claims = SignedClaims(award_id=slip.award_id, issuer_id="the district",
                               signed_by=slip.kid)
-        return Proof("district-slip", text.strip(), _keys(slip.award_id), signed=claims)
+        return Proof("district-slip", text.strip(), keys, signed=claims)
     if text.startswith("{"):
         return _read_json(text, facts, now, baked)
     return parse_payload(text)
@@ -104,8 +118,12 @@ def _read_json(text: str, facts: CachedFacts, now: datetime, baked: bool) -> Pro
     if is_ob3_credential(doc):
         if "proof" not in doc:
             raise MalformedProof("This credential carries no signature, so it proves nothing.")
-        claims = verify_ob3_data_integrity(doc, facts, now)
-        return Proof("ob3-data-integrity", text, _keys(claims.award_id), signed=claims)
+        try:
+            claims = verify_ob3_data_integrity(doc, facts, now)
+            return Proof("ob3-data-integrity", text, _keys(claims.award_id), signed=claims)
+        except ProofError as exc:
+            exc.format = "ob3-data-integrity"
+            raise
     if baked and is_ob2_assertion(doc):
         # A hosted assertion baked into an image: the cached award is the authority.
         return parse_payload(node_id(doc.get("id"), "assertion id"))

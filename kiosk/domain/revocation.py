@@ -1,10 +1,19 @@
 """Revocation checks against cached documents: OB 2.0 RevocationList, OB 3.0
-1EdTechRevocationList and W3C Bitstring Status List (also StatusList2021)."""
+1EdTechRevocationList and W3C Bitstring Status List (also StatusList2021).
+
+A list is looked up by the URL the badge names (``revocationList`` of the OB 2.0 issuer,
+``credentialStatus.id`` of a 1EdTechRevocationList entry, ``statusListCredential`` of a status
+list entry). A list the cache does not hold is not read as "not revoked": the
+:class:`~kiosk.domain.facts.RevocationCheck` that comes with the answer says which lists were
+read and why the others were not (the Bitstring Status List spec makes a list that cannot be
+retrieved an error, not a pass)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from kiosk.domain.claims import has_type, node_id, types_of
+from kiosk.domain.facts import CachedFacts, ListCheck, RevocationCheck
 from kiosk.domain.inflate import InflateError, inflate_capped
 from kiosk.domain.keys import b64url_decode
 from kiosk.domain.proof_errors import MalformedProof
@@ -130,3 +139,77 @@ def status_index(value: object) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     raise MalformedProof("statusListIndex is not an integer")
+
+
+# --- which lists a badge names, and what they say ------------------------------------------
+
+NOT_HELD = "is not in the badge data on this kiosk"
+NO_URL = "has no URL in the badge"
+_STATUS_LIST_TYPES = {"BitstringStatusListEntry", "StatusList2021Entry"}
+_REVOCATION_LIST_TYPES = {"1EdTechRevocationList"}
+_PURPOSES = ("revocation", "suspension")
+
+
+def ob2_check(list_url: str | None, award_id: str, uid: str | None,
+              facts: CachedFacts) -> tuple[str | None, RevocationCheck]:
+    """The revocation reason from the issuer's RevocationList (None: not listed), and which
+    list was read."""
+    if not list_url:
+        return None, RevocationCheck()
+    listed = facts.revocation_list(list_url)
+    if listed is None:
+        return None, RevocationCheck((ListCheck(list_url, False, NOT_HELD),))
+    return ob2_revoked(listed, award_id, uid), RevocationCheck((ListCheck(list_url, True),))
+
+
+def ob3_check(credential: Mapping[str, object], award_id: str,
+              facts: CachedFacts) -> tuple[str | None, RevocationCheck]:
+    """The revocation reason from the lists an OB 3.0 credential's ``credentialStatus``
+    names (None: none revokes it), and which of them were read. A status entry for another
+    purpose (``refresh``, ``message``) is no revocation check and is passed over; an entry the
+    kiosk cannot read (another type, entries of more than one bit) is a check not made."""
+    statuses = credential.get("credentialStatus")
+    if statuses is None:
+        return None, RevocationCheck()
+    reason: str | None = None
+    checks: list[ListCheck] = []
+    for entry in statuses if isinstance(statuses, list) else (statuses,):
+        if not isinstance(entry, dict):
+            checks.append(ListCheck("", False, "is named in a way the kiosk cannot read"))
+            continue
+        kinds = entry.get("type")
+        if has_type(kinds, _REVOCATION_LIST_TYPES):
+            url = node_id(entry.get("id"), "revocation list", required=False)
+            listed = facts.revocation_list(url) if url else None
+            if listed is None:
+                checks.append(ListCheck(url, False, NOT_HELD if url else NO_URL))
+                continue
+            found = ob3_revoked(listed, award_id)
+        elif has_type(kinds, _STATUS_LIST_TYPES):
+            purpose = entry.get("statusPurpose", "revocation")
+            if purpose not in _PURPOSES:
+                continue
+            url = node_id(entry.get("statusListCredential"), "status list", required=False)
+            size = entry.get("statusSize", 1)
+            if size != 1 or isinstance(size, bool):
+                checks.append(ListCheck(url, False, "has entries of more than one bit, which "
+                                                    "the kiosk does not read"))
+                continue
+            bits = facts.status_list(url) if url else None
+            if bits is None:
+                checks.append(ListCheck(url, False, NOT_HELD if url else NO_URL))
+                continue
+            found = None
+            if status_bit(bits, status_index(entry.get("statusListIndex"))):
+                found = "Suspended by the issuer." if purpose == "suspension" else ""
+        else:
+            raw_id = entry.get("id")
+            url = raw_id[:512] if isinstance(raw_id, str) else ""
+            shown = ", ".join(sorted(types_of(kinds)))[:100] or "no type"
+            checks.append(ListCheck(url, False, f"is of a kind ({shown}) the kiosk does not "
+                                                "read"))
+            continue
+        checks.append(ListCheck(url, True))
+        if reason is None:
+            reason = found
+    return reason, RevocationCheck(tuple(checks))

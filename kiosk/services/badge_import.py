@@ -37,7 +37,7 @@ from ..domain.claims import (
     when,
 )
 from ..domain.facts import Recipient
-from ..domain.keys import key_from_jwk, key_from_pem
+from ..domain.keys import key_from_pem
 from ..domain.ob3 import revocation as ob3_revocation
 from ..domain.payload import MalformedPayload, award_keys
 from ..domain.proof_errors import MalformedProof, ProofError
@@ -46,7 +46,7 @@ from ..domain.revocation import decode_status_list, ob2_revoked
 from ..errors import InvalidInput
 from ..models import Credential, Person, utcnow
 from ..models_issuers import BadgeClass, Issuer, IssuerKey, RevocationList
-from . import lookups
+from . import list_urls, lookups
 from .badge_documents import (
     PHASES,
     Document,
@@ -56,7 +56,6 @@ from .badge_documents import (
     canonical_json,
     document_id,
     flag,
-    is_absolute_id,
     issuer_version,
     kind_of,
     list_row,
@@ -64,12 +63,12 @@ from .badge_documents import (
     revoked_ids,
 )
 from .cache_import import Progress, RowError, _assign, _Importer, _keys
+from .jwks_keys import read_jwks
 from .trust import DatabaseFacts
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = 64  # badge documents nest about six deep
 HEAD_BYTES = 4096  # enough of a file's start to tell what it is
-PRIVATE_JWK_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 REVOKED = "Revoked by the issuer."
 HOSTED_LINK_ONLY = ("this image holds only a link to a hosted badge; import the roster row "
                     "for it instead")
@@ -104,7 +103,7 @@ class BadgeImporter:
     and report)."""
 
     def __init__(self, base: _Importer, *, credential: str | None = None,
-                 issuer: str | None = None):
+                 issuer: str | None = None, url: str | None = None):
         self.base = base
         self.s = base.s
         self.report = base.report
@@ -116,6 +115,7 @@ class BadgeImporter:
                 raise InvalidInput(f"--credential {credential!r} is not in the pin catalogue "
                                    "(import the catalogue file too).")
         self.issuer = (issuer or "").strip() or None
+        self.url = url  # where the one list among the documents was published (--url)
         self.facts = DatabaseFacts()
         self.lists: list[tuple[_Outcome, str, Document]] = []
         self.warned: set[str] = set()
@@ -221,6 +221,7 @@ class BadgeImporter:
             out.add(*self._put(IssuerKey, key_id, values))
         if isinstance(listed, Mapping) and list_values is not None:
             out.add(*self._put(RevocationList, list_id, list_values))
+            out.add(False, list_urls.file_list(self.s, list_id, listed))
             self.lists.append((out, "ob2", listed))
 
     def cryptographic_key(self, doc: Document, label: str, out: _Outcome) -> None:
@@ -252,29 +253,9 @@ class BadgeImporter:
         if self.s.get(Issuer, self.issuer) is None:
             raise DocumentError(f"issuer {self.issuer!r} is not in the cache; import its "
                                 "profile first (or in the same import)")
-        entries = doc.get("keys")
-        assert isinstance(entries, list)
-        if any(isinstance(jwk, Mapping) and PRIVATE_JWK_MEMBERS & set(jwk) for jwk in entries):
-            raise DocumentError("this file holds private keys; export only the public keys")
-        if not entries:
-            raise DocumentError("the JWKS holds no keys")
-        rows: dict[str, dict[str, object]] = {}
-        for number, jwk in enumerate(entries, 1):
-            if not isinstance(jwk, Mapping):
-                raise DocumentError(f"key {number} of the JWKS is not a JSON object")
-            kid = jwk.get("kid")
-            if not isinstance(kid, str) or not kid.strip() or len(kid) > 300:
-                raise DocumentError(f"key {number} of the JWKS has no usable kid; every key "
-                                    "needs one")
-            try:
-                key_from_jwk(jwk)
-            except MalformedProof as exc:
-                raise DocumentError(f"key {kid!r}: {exc}") from None
-            key_id = kid if is_absolute_id(kid) else f"{self.issuer}#{kid}"
-            if key_id in rows:
-                raise DocumentError(f"the JWKS holds two keys with kid {kid!r}")
-            rows[key_id] = {"owner": self.issuer, "kid": kid, "kind": "jwk",
-                            "material": canonical_json(dict(jwk))}
+        keys = read_jwks(doc, self.issuer)
+        self.report.errors += [f"{label}: {problem}" for problem in keys.left_out]
+        rows = keys.rows
         for key_id, values in rows.items():
             created, changed = self._put(IssuerKey, key_id, values)
             out.created = out.created or created
@@ -337,6 +318,7 @@ class BadgeImporter:
     def revocation_list(self, doc: Document, out: _Outcome, kind: str) -> None:
         list_id, values = list_row(doc, kind)
         out.created, out.changed = self._put(RevocationList, list_id, values)
+        out.add(False, list_urls.file_list(self.s, list_id, doc, self.url))
         self.lists.append((out, kind, doc))
 
     def status_list(self, doc: Document, label: str, out: _Outcome) -> None:
@@ -356,6 +338,7 @@ class BadgeImporter:
             "issuer_id": optional_id(doc.get("issuer")),
             "document": canonical_json(doc),
         })
+        out.add(False, list_urls.file_list(self.s, list_id, doc, self.url))
 
     def apply_revocation_lists(self) -> None:
         """Revoke every cached award that a revocation list of this import lists."""

@@ -114,14 +114,17 @@ def count_rows(paths: Iterable[str | Path]) -> int:
 
 
 def import_files(paths: Iterable[str | Path], progress: Progress | None = None, *,
-                 credential: str | None = None, issuer: str | None = None) -> ImportReport:
+                 credential: str | None = None, issuer: str | None = None,
+                 url: str | None = None) -> ImportReport:
     """Import catalogue files first (whatever order they are given in), then rosters, then
     Open Badges documents. ``credential`` ties every badge class among those documents to
-    that catalogue credential; ``issuer`` names the issuer whose keys a JWKS file holds.
+    that catalogue credential; ``issuer`` names the issuer whose keys a JWKS file holds;
+    ``url`` is where the one revocation or status list among them was published
+    (:mod:`.list_urls`).
 
     A file that cannot be read as a whole (unknown header, not UTF-8, broken JSON, too large),
     or a ``credential`` in no catalogue, refuses the import before anything is written."""
-    from . import badge_documents, badge_import
+    from . import badge_documents, badge_import, list_urls
 
     files = [Path(p) for p in paths]
     catalogues: list[tuple[Path, list[tuple[int, dict[str, str | None]]]]] = []
@@ -152,6 +155,7 @@ def import_files(paths: Iterable[str | Path], progress: Progress | None = None, 
             rosters.append((path, reader))
     if credential is not None:
         _check_credential_option(credential, catalogues)
+    url = list_urls.checked_url(url, documents)
     report = ImportReport()
     for path, rows in catalogues:
         for start in range(0, len(rows), BATCH_ROWS):
@@ -161,8 +165,8 @@ def import_files(paths: Iterable[str | Path], progress: Progress | None = None, 
     if documents or credential is not None or issuer is not None:
         with write_transaction(bulk=True, background=True):
             importer = _Importer(report)
-            badge_import.BadgeImporter(importer, credential=credential,
-                                       issuer=issuer).run(documents, progress)
+            badge_import.BadgeImporter(importer, credential=credential, issuer=issuer,
+                                       url=url).run(documents, progress)
     with write_transaction():  # durable, and so makes every batch before it durable
         lookups.set_setting(lookups.BADGE_DATA_AS_OF, utcnow().isoformat())
     return report

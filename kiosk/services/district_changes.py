@@ -362,6 +362,7 @@ def _document(session: Session, data: dict[str, Any]) -> None:
     from .badge_documents import read_documents
     from .badge_import import BadgeImporter
     from .cache_import import ImportReport, _Importer
+    from .list_urls import usable_url
 
     try:
         content = base64.b64decode(str(data.get("content", "")), validate=True)
@@ -370,8 +371,9 @@ def _document(session: Session, data: dict[str, Any]) -> None:
         return
     report = ImportReport()
     importer = _Importer(report)
+    url = usable_url(data.get("url")) or None  # where the hub says its list was published
     BadgeImporter(importer, credential=data.get("credential") or None,
-                  issuer=data.get("issuer") or None).run(
+                  issuer=data.get("issuer") or None, url=url).run(
         read_documents(_text(data, "name", 200) or "district.json", content))
     for problem in report.errors:
         log.warning("district document: %s", problem)

@@ -14,7 +14,7 @@ from ..domain.proofs import FORMAT_NAMES, LOOKUP, read_image, read_proof
 from ..domain.reasons import Reason
 from ..extensions import db
 from ..models import Award, utcnow
-from . import lookups, proof_awards
+from . import lookups, proof_awards, revocation_words
 from .trust import DatabaseFacts
 
 
@@ -32,6 +32,8 @@ class ScanResult:
     credential_id: int | None = None
     new_award: bool = False  # a signed proof of an award the cache does not hold yet
     waiting: lookups.WaitlistPlace | None = None  # this person's place on the pin's waitlist
+    # checked.revocation: the lists a signed proof was checked against, or why not
+    revocation: dict[str, Any] | None = None
     nonce: str = field(default_factory=lambda: str(uuid.uuid4()))
 
     @property
@@ -44,13 +46,35 @@ class ScanResult:
         return self.proof is not None and self.proof.format == LOOKUP
 
     @property
+    def revocation_unchecked(self) -> bool:
+        """A signed proof names a revocation or status list that the check could not read."""
+        return self.revocation is not None and not all(
+            entry["checked"] for entry in self.revocation["lists"])
+
+    @property
+    def refused_unchecked(self) -> bool:
+        """Refused by the district's setting for a list not in the cache (``unknown_badge``,
+        the closest code: the badge data on this kiosk lacks what the check needs)."""
+        return (self.reason is Reason.UNKNOWN_BADGE and self.award is not None
+                and self.revocation_unchecked)
+
+    @property
+    def headline(self) -> str:
+        return "Revocation not checked" if self.refused_unchecked else self.reason.headline
+
+    @property
+    def advice(self) -> str:
+        return revocation_words.ADVICE if self.refused_unchecked else self.reason.advice
+
+    @property
     def carrier(self) -> str:
         """For a badge image: what to send with the hand-out so the text is read as from one."""
         return self.proof.format if self.proof and self.proof.format.startswith("baked-") else ""
 
     @property
-    def checked(self) -> dict[str, str | None]:
-        """How the proof was checked: format, issuer, key and the date of the cached data."""
+    def checked(self) -> dict[str, Any]:
+        """How the proof was checked: format, issuer, key, the date of the cached data and
+        the revocation check."""
         proof = self.proof
         signed = proof.signed if proof else None
         issuer = None
@@ -64,7 +88,11 @@ class ScanResult:
             else None,
             "issuer": issuer,
             "key": signed.signed_by or None if signed else None,
+            # a Data Integrity proof's cryptosuite as the proof names it (eddsa-2022 or
+            # eddsa-rdfc-2022); None for every other kind of proof
+            "cryptosuite": signed.cryptosuite or None if signed else None,
             "data_as_of": self.checked_against.isoformat() if self.checked_against else None,
+            "revocation": self.revocation,
         }
 
     def as_json(self) -> dict[str, Any]:
@@ -72,7 +100,7 @@ class ScanResult:
         return {
             "ok": self.ok,
             "reason": self.reason.value,
-            "message": self.reason.headline,
+            "message": self.headline,
             "detail": self.detail,
             "format": self.proof.format if self.proof else None,
             "award_id": award.award_id if award else None,
@@ -115,7 +143,7 @@ def check_proof(raw: str | bytes, now: datetime | None = None,
     try:
         proof = read_proof(raw, DatabaseFacts(), now, carrier=carrier or None)
     except ProofError as exc:
-        return ScanResult(exc.reason, detail=str(exc), checked_against=checked_against)
+        return _refused(exc, checked_against)
     return _verdict(proof, now, checked_against)
 
 
@@ -126,8 +154,17 @@ def check_image(data: bytes, now: datetime | None = None) -> ScanResult:
     try:
         proof = read_image(data, DatabaseFacts(), now)
     except ProofError as exc:
-        return ScanResult(exc.reason, detail=str(exc), checked_against=checked_against)
+        return _refused(exc, checked_against)
     return _verdict(proof, now, checked_against)
+
+
+def _refused(exc: ProofError, checked_against: datetime | None) -> ScanResult:
+    """The verdict for a proof that could not be accepted; it still says what the proof was
+    read as, where that was recognised (a VC-JWT with a bad signature, a badge image)."""
+    read_as = (Proof(format=exc.format, text="", keys=(), inner=exc.inner or "")
+               if exc.format else None)
+    return ScanResult(exc.reason, detail=str(exc), proof=read_as,
+                      checked_against=checked_against)
 
 
 def check_award(award_id: str, now: datetime | None = None) -> ScanResult:
@@ -157,11 +194,13 @@ def _award_verdict(proof: Proof, award: Award, now: datetime,
     prior = lookups.prior_hand_out(award.person_id, award.credential_id)
     stock = lookups.on_hand(award.credential_id) if award.credential.has_pin else None
     today = now.astimezone(lookups.timezone()).date()
-    reason = decide(proof, facts, prior, stock, today, now)
+    reason = decide(proof, facts, prior, stock, today, now,
+                    refuse_unchecked=revocation_words.refuse_unchecked())
+    revocation = revocation_words.summary(proof)
     return ScanResult(
         reason,
         payload=proof.text,
-        detail=_detail(reason, proof, facts),
+        detail=_detail(reason, proof, facts, revocation),
         proof=proof,
         award=facts,
         prior=prior,
@@ -170,6 +209,7 @@ def _award_verdict(proof: Proof, award: Award, now: datetime,
         person_id=award.person_id,
         credential_id=award.credential_id,
         waiting=_place(reason, award.person_id, award.credential_id),
+        revocation=revocation,
     )
 
 
@@ -190,20 +230,27 @@ def _verdict_for_new_award(proof: Proof, now: datetime,
     found = proof_awards.award_from_proof(proof)
     if isinstance(found, str):
         return ScanResult(Reason.UNKNOWN_BADGE, payload=proof.text, detail=found, proof=proof,
-                          checked_against=checked_against)
+                          checked_against=checked_against,
+                          revocation=revocation_words.summary(proof))
     facts, person_id, credential_id = found
     prior = lookups.prior_hand_out(person_id, credential_id)
     stock = lookups.on_hand(credential_id) if facts.has_pin else None
     today = now.astimezone(lookups.timezone()).date()
-    reason = decide(proof, facts, prior, stock, today, now)
-    return ScanResult(reason, payload=proof.text, detail=_detail(reason, proof, facts),
+    reason = decide(proof, facts, prior, stock, today, now,
+                    refuse_unchecked=revocation_words.refuse_unchecked())
+    revocation = revocation_words.summary(proof)
+    return ScanResult(reason, payload=proof.text,
+                      detail=_detail(reason, proof, facts, revocation),
                       proof=proof, award=facts, prior=prior, on_hand=stock,
                       checked_against=checked_against, person_id=person_id,
                       credential_id=credential_id, new_award=True,
-                      waiting=_place(reason, person_id, credential_id))
+                      waiting=_place(reason, person_id, credential_id), revocation=revocation)
 
 
-def _detail(reason: Reason, proof: Proof, facts: AwardFacts) -> str:
+def _detail(reason: Reason, proof: Proof, facts: AwardFacts,
+            revocation: dict[str, Any] | None = None) -> str:
+    if reason is Reason.UNKNOWN_BADGE and revocation is not None:  # refused by the setting
+        return str(revocation["words"])
     if reason is Reason.REVOKED:
         if facts.revoked:
             return facts.revocation_reason

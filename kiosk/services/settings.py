@@ -92,6 +92,12 @@ GENERAL = (
              choices=("designee", "office", "admin"), kind="choice",
              labels={"designee": "designees, office staff and administrators",
                      "office": "office staff and administrators", "admin": "administrators"}),
+    Editable("UNCHECKED_REVOCATION", "A badge whose revocation list is not on this kiosk",
+             "A signed badge names its issuer's revocation or status list, and the district's "
+             "badge data here does not hold it, so whether it was revoked is not known.",
+             choices=("warn", "refuse"), kind="choice",
+             labels={"warn": "hand out, saying revocation was not checked",
+                     "refuse": "refuse the badge until the list is imported"}),
 )
 
 PRINTER = (

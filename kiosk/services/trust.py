@@ -22,6 +22,7 @@ from ..domain.proof_errors import ProofError
 from ..domain.revocation import decode_status_list
 from ..extensions import db
 from ..models import BadgeClass, Issuer, IssuerKey, RevocationList
+from ..models_issuers import RevocationListUrl
 
 _MEMO_LIMIT = 512
 _memo: dict[str, Any] = {}
@@ -81,14 +82,14 @@ class DatabaseFacts:
         return tuple(k for k in (_key_facts(r) for r in rows) if k is not None)
 
     def revocation_list(self, list_id: str) -> Mapping[str, object] | None:
-        row = self.s.get(RevocationList, list_id)
+        row = filed_list(list_id)
         if row is None or row.kind == "bitstring":
             return None
         doc = json.loads(row.document)
         return doc if isinstance(doc, dict) else None
 
     def status_list(self, list_id: str) -> bytes | None:
-        row = self.s.get(RevocationList, list_id)
+        row = filed_list(list_id)
         if row is None or row.kind != "bitstring":
             return None
         return _remember("bits", row.document, _status_bits)  # type: ignore[no-any-return]
@@ -99,6 +100,17 @@ class DatabaseFacts:
 
             self._district = trusted_district_keys()
         return self._district
+
+
+def filed_list(url: str) -> RevocationList | None:
+    """The cached list a badge names by ``url``: the list with that ``id``, else the list
+    published at that URL (``RevocationListUrl``)."""
+    row = db.session.get(RevocationList, url)
+    if row is None:
+        published = db.session.get(RevocationListUrl, url)
+        if published is not None:
+            row = db.session.get(RevocationList, published.list_id)
+    return row
 
 
 def _key_facts(row: IssuerKey) -> KeyFacts | None:

@@ -167,8 +167,11 @@ def hub_import(files: tuple[Path, ...], by: str) -> None:
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--credential", default=None, metavar="NAME")
 @click.option("--issuer", default=None, metavar="ISSUER_ID")
+@click.option("--url", default=None, metavar="URL",
+              help="Where the revocation or status list in FILES was published (the URL "
+                   "badges name it by), when that is not the list's own id.")
 def hub_cache_import(files: tuple[Path, ...], credential: str | None,
-                     issuer: str | None) -> None:
+                     issuer: str | None, url: str | None) -> None:
     """Import the district's badge data (roster and catalogue CSV, Open Badges documents);
     kiosks get it on their next sync."""
     from kiosk.services.cache_import import count_rows
@@ -181,7 +184,7 @@ def hub_cache_import(files: tuple[Path, ...], credential: str | None,
             with click.progressbar(length=count_rows(files), label="Importing",
                                    file=sys.stderr, show_pos=True) as bar:
                 report = import_files(files, credential=credential, issuer=issuer,
-                                      progress=bar.update)
+                                      progress=bar.update, url=url)
         except HubError as exc:
             _fail(exc, 2)
     for error in report.errors:

@@ -15,7 +15,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from pyld import jsonld  # type: ignore[import-untyped]
 
-from kiosk.domain.data_integrity import CONTEXT_FILES
+from kiosk.domain.jsonld_offline import CONTEXT_FILES
 from kiosk.domain.keys import b58encode
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"

@@ -4,6 +4,7 @@ pin is handed out from it; the verdict says how the proof was checked."""
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 
@@ -76,3 +77,12 @@ def test_an_upload_larger_than_a_badge_image_is_refused_clearly(designee):
                              content_type="multipart/form-data; boundary=x")
     assert response.status_code == 413
     assert "Traceback" not in html(response)
+
+
+def test_a_data_integrity_badge_says_which_cryptosuite_signed_it(designee, corpus):
+    """eddsa-2022 is eddsa-rdfc-2022's name before 2023; the verdict names it as given."""
+    doc = corpus.ob3_data_integrity(award_id=factories.ALICE_BALANCE, cryptosuite="eddsa-2022")
+    response = _upload(designee, corpus.baked_png(json.dumps(doc), "openbadgecredential"))
+    assert reason(response) == "ok"
+    text = " ".join(verdict(response).text.split())
+    assert f"key {corpus.did_key_id}, cryptosuite eddsa-2022." in text

@@ -24,7 +24,8 @@ from typing import Any
 from sqlalchemy import case, func, insert, select, update
 
 from kiosk.domain.payload import MalformedPayload, award_keys
-from kiosk.services import badge_documents
+from kiosk.errors import InvalidInput as KioskInvalidInput
+from kiosk.services import badge_documents, list_urls
 from kiosk.services.cache_import import (
     CATALOGUE_COLUMNS,
     ROSTER_COLUMNS,
@@ -64,17 +65,22 @@ class HubImport:
 
 
 def import_files(paths: Iterable[str | Path], credential: str | None = None,
-                 issuer: str | None = None, progress: Progress | None = None) -> HubImport:
+                 issuer: str | None = None, progress: Progress | None = None,
+                 url: str | None = None) -> HubImport:
     """Catalogue files first, then rosters (a transaction each :data:`BATCH` rows), then
-    Open Badges files. ``progress`` is told of each row read and each file of documents."""
+    Open Badges files. ``progress`` is told of each row read and each file of documents.
+    ``url`` is where the one revocation or status list among the documents was published:
+    kiosks file it under that URL too (kiosk/services/list_urls.py)."""
     report = HubImport()
     tables: list[tuple[str, str, csv.DictReader[str]]] = []
     documents: list[tuple[str, bytes]] = []
     document_items = 0
+    read: list[badge_documents.Item] = []
     for path in map(Path, paths):
         data = path.read_bytes()
         if badge_documents.file_format(data[:badge_documents.HEAD_BYTES]) != "table":
             items = badge_documents.read_documents(path.name, data)
+            read += items
             for item in items:
                 if item.document is None:
                     report.errors.append(f"{item.label}: {item.problem}")
@@ -93,6 +99,10 @@ def import_files(paths: Iterable[str | Path], credential: str | None = None,
             raise InvalidInput(f"{path.name}: a roster starts with {','.join(ROSTER_COLUMNS)}; "
                                f"a catalogue with {','.join(CATALOGUE_COLUMNS)}.")
         tables.append((kind, path.name, reader))
+    try:
+        url = list_urls.checked_url(url, read)
+    except KioskInvalidInput as exc:
+        raise InvalidInput(exc.message) from None
     tables.sort(key=lambda t: t[0] != "catalogue")
     for kind, name, reader in tables:
         if kind == "catalogue":
@@ -100,7 +110,7 @@ def import_files(paths: Iterable[str | Path], credential: str | None = None,
         else:
             _roster(name, reader, report, progress)
     if documents:
-        _documents(documents, credential, issuer, report)
+        _documents(documents, credential, issuer, report, url)
         if progress:
             progress(document_items)
     if report.added + report.changed > 1000:
@@ -268,20 +278,23 @@ def _keys(award_id: str, aliases: list[str]) -> list[str]:
 
 
 def _documents(files: list[tuple[str, bytes]], credential: str | None, issuer: str | None,
-               report: HubImport) -> None:
-    """Store and pass on each file of Open Badges documents; apply revocation lists to the
-    district's own awards."""
+               report: HubImport, url: str | None = None) -> None:
+    """Store and pass on each file of Open Badges documents (with the URL its list was
+    published at, if given); apply revocation lists to the district's own awards."""
     with hub_transaction() as session:
         out = []
         for name, data in files:
-            digest = hashlib.sha256(data).hexdigest()
+            # the same file again is no change; the same file published at a new URL is one
+            digest = hashlib.sha256(data + (b"\n" + url.encode() if url else b"")).hexdigest()
             if session.get(HubDocument, digest) is not None:
                 continue
             session.add(HubDocument(id=digest, digest=digest, updated_at=utcnow()))
             report.documents += 1
-            out.append(changes.Change("document", {
-                "name": name, "content": base64.b64encode(data).decode("ascii"),
-                "credential": credential, "issuer": issuer}))
+            sent = {"name": name, "content": base64.b64encode(data).decode("ascii"),
+                    "credential": credential, "issuer": issuer}
+            if url:
+                sent["url"] = url
+            out.append(changes.Change("document", sent))
             for item in badge_documents.read_documents(name, data):
                 _revoke_listed(session, item.document, out)
         changes.record(session, out)

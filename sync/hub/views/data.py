@@ -58,7 +58,8 @@ def import_badge_data():  # type: ignore[no-untyped-def]
     try:
         with _saved(request.files.getlist("files")) as paths:
             report = badge_data.import_files(paths, credential=f.get("credential") or None,
-                                             issuer=f.get("issuer") or None)
+                                             issuer=f.get("issuer") or None,
+                                             url=f.get("url") or None)
     except InvalidInput as exc:
         return refused(*BADGE_DATA, "#badge-data-panel", exc, form="badge-data",
                        catalogue=badge_data.catalogue())
