@@ -25,9 +25,10 @@ from .extensions import db
 from .models import StaffUser, utcnow
 from .services.accounts import KIOSK_LOGINS, end_session, open_session, session_open
 
-# Requests a page makes by itself (files, the status bar's polling): they are not activity, so
-# they do not keep an idle session logged in.
-PASSIVE_ENDPOINTS = frozenset({"static", "printer.badges"})
+# Requests a page makes by itself (files, the status bar's polling, the camera's frames): they
+# are not activity, so they do not keep an idle session logged in. (A code the camera reads is
+# sent as a scan: that is activity.)
+PASSIVE_ENDPOINTS = frozenset({"static", "printer.badges", "scan.camera_frame"})
 # Answered the same for anyone: no need to read who is logged in.
 ANONYMOUS_ENDPOINTS = frozenset({"static", "auth.healthz"})
 

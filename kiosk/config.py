@@ -69,11 +69,15 @@ DEFAULTS = {
         # a scan is at most 4 KB of text (kiosk.domain.payload); up to this, a longer one
         # still gets the "malformed" verdict at the desk (the scanner was stuck, say)
         "scan.scan": 256 * 1024,
-        # a badge image is at most 10 MB (kiosk.domain.baked); the form around it adds a little
-        "scan.scan_image": 11 * 1024 * 1024,
-        # these repeat the text found in a badge image, up to 256 KB (kiosk.domain.proofs)
-        "scan.hand_out_pin": 1024 * 1024,
-        "scan.waitlist": 1024 * 1024,
+        # a proof file of any kind: a photo is at most 20 MB, a PDF or a badge image 10 MB, a
+        # JSON credential 1 MB (kiosk/services/proof_files.py); the form around it adds a little
+        "scan.scan_image": 20 * 1024 * 1024 + 64 * 1024,
+        # a camera frame: a JPEG of at most 1280 pixels a side is 30-300 KB (static/camera.js)
+        "scan.camera_frame": 1024 * 1024,
+        # these repeat the text found in a badge image (256 KB) or a JSON credential file
+        # (1 MB, kiosk.domain.proofs), which a form's URL encoding may make three times longer
+        "scan.hand_out_pin": 3 * 1024 * 1024 + 64 * 1024,
+        "scan.waitlist": 3 * 1024 * 1024 + 64 * 1024,
     },
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Strict",

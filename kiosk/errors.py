@@ -9,12 +9,16 @@ if TYPE_CHECKING:
 
 
 class KioskError(Exception):
+    """``field``: the name of the form field the refusal is about, when it is one (a page
+    shows the message at that field: kiosk/views/answers.py)."""
+
     status = 400
     title = "That did not work"
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.message = message
+        self.field = field
 
 
 class InvalidInput(KioskError):

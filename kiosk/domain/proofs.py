@@ -22,10 +22,13 @@ from kiosk.domain.payload import MalformedPayload, Proof, award_keys, clean, par
 from kiosk.domain.proof_errors import MalformedProof, ProofError
 from kiosk.domain.slips import looks_like_slip, read_slip
 
-CARRIERS = ("baked-png", "baked-svg")
+CARRIERS = ("baked-png", "baked-svg", "json-file")
 _URN_UUID = re.compile(r"(?i:urn:uuid:)[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}"
                        r"-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")  # re.IGNORECASE on all: 2x slower
+# a JSON escape of half a UTF-16 pair: where a lone surrogate could come from
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 MAX_IMAGE_TEXT_BYTES = 256 * 1024  # the text a badge image carries (a JSON credential)
+MAX_FILE_TEXT_BYTES = 1024 * 1024  # a JSON credential file (kiosk.domain.proof_files)
 
 FORMAT_NAMES = {  # as they read after "Checked ..."
     "url": "a badge link",
@@ -35,6 +38,7 @@ FORMAT_NAMES = {  # as they read after "Checked ..."
     "ob3-data-integrity": "an Open Badges 3.0 credential (Data Integrity proof)",
     "baked-png": "a badge image (PNG)",
     "baked-svg": "a badge image (SVG)",
+    "json-file": "a credential file (JSON)",
     "district-slip": "a district proof slip",
     "lookup": "a manual lookup (no proof scanned)",
 }
@@ -46,12 +50,14 @@ def read_proof(raw: str | bytes, facts: CachedFacts, now: datetime,
     """The proof in a scanned or typed payload.
 
     ``carrier`` is set when the text came out of a badge image (``baked-png`` or
-    ``baked-svg``): the text may then be longer than a QR code can hold.
+    ``baked-svg``) or a JSON credential file (``json-file``): the text may then be longer
+    than a QR code can hold.
     """
     if carrier is not None and carrier not in CARRIERS:
         raise MalformedProof("Unknown kind of badge image.")
     try:
-        text = clean(raw, MAX_IMAGE_TEXT_BYTES if carrier else 4096)
+        text = clean(raw, 4096 if not carrier else MAX_FILE_TEXT_BYTES
+                     if carrier == "json-file" else MAX_IMAGE_TEXT_BYTES)
         proof = _read_text(text, facts, now, baked=carrier is not None)
     except ProofError as exc:
         if carrier:  # the image was read: say so, and what it held if that was recognised
@@ -115,6 +121,10 @@ def _read_json(text: str, facts: CachedFacts, now: datetime, baked: bool) -> Pro
         raise MalformedPayload("The badge data is damaged (not readable JSON).") from None
     if not isinstance(doc, dict):
         raise MalformedPayload("The badge data is not a badge.")
+    if _SURROGATE_ESCAPE.search(text) and not _unicode(doc):
+        # "\ud800" alone is JSON, but no text: no issuer or badge id holds it, and a cache
+        # lookup of one fails in the database (the JWS parser, orjson, refuses it already)
+        raise MalformedPayload("The badge data is damaged (text that is not Unicode).")
     if is_ob3_credential(doc):
         if "proof" not in doc:
             raise MalformedProof("This credential carries no signature, so it proves nothing.")
@@ -128,6 +138,15 @@ def _read_json(text: str, facts: CachedFacts, now: datetime, baked: bool) -> Pro
         # A hosted assertion baked into an image: the cached award is the authority.
         return parse_payload(node_id(doc.get("id"), "assertion id"))
     raise MalformedPayload("The badge data is not an Open Badges credential.")
+
+
+def _unicode(doc: object) -> bool:
+    """Whether every string of a parsed JSON document is Unicode (no lone surrogate)."""
+    try:
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _two_dots(text: str) -> bool:

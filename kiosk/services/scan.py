@@ -10,7 +10,8 @@ from typing import Any
 from ..domain.eligibility import AwardFacts, PriorHandOut, decide
 from ..domain.payload import Proof
 from ..domain.proof_errors import ProofError
-from ..domain.proofs import FORMAT_NAMES, LOOKUP, read_image, read_proof
+from ..domain.proof_files import Source
+from ..domain.proofs import CARRIERS, FORMAT_NAMES, LOOKUP, read_image, read_proof
 from ..domain.reasons import Reason
 from ..extensions import db
 from ..models import Award, utcnow
@@ -34,6 +35,7 @@ class ScanResult:
     waiting: lookups.WaitlistPlace | None = None  # this person's place on the pin's waitlist
     # checked.revocation: the lists a signed proof was checked against, or why not
     revocation: dict[str, Any] | None = None
+    source: Source | None = None  # where in a file (PDF, photo, JSON) the proof was read
     nonce: str = field(default_factory=lambda: str(uuid.uuid4()))
 
     @property
@@ -68,8 +70,9 @@ class ScanResult:
 
     @property
     def carrier(self) -> str:
-        """For a badge image: what to send with the hand-out so the text is read as from one."""
-        return self.proof.format if self.proof and self.proof.format.startswith("baked-") else ""
+        """For a badge image or a JSON credential file: what to send with the hand-out so the
+        text is read as from one."""
+        return self.proof.format if self.proof and self.proof.format in CARRIERS else ""
 
     @property
     def checked(self) -> dict[str, Any]:
@@ -123,6 +126,7 @@ class ScanResult:
                 self.checked_against.isoformat() if self.checked_against else None
             ),
             "checked": self.checked,
+            "read": self.source.as_json() if self.source else None,
             "new_award": self.new_award,
             "waitlist": (
                 {"since": self.waiting.since.isoformat(), "position": self.waiting.position,

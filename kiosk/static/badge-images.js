@@ -1,5 +1,6 @@
-// Pin Kiosk badge images: choosing a file, or dropping one anywhere on the scan page, checks
-// it at once (the image form posts it; the answer takes the verdict's place).
+// Pin Kiosk proof files (PDF, photo, JSON credential, badge image): choosing a file, or
+// dropping one anywhere on the scan page, checks it at once (the file form posts it to
+// /scan/image, which takes every kind; the answer takes the verdict's place).
 (function () {
   "use strict";
   function byId(id) { return document.getElementById(id); }

@@ -11,6 +11,9 @@
 // - F2 goes to "Find a person" (for a proof with no code that scans), Escape comes back;
 // - a short sound says "hand out", "already handed out" or "refused" (sounds.js);
 // - a badge image chosen or dropped anywhere on the page is checked at once (badge-images.js);
+// - a QR code the camera reads (camera.js) is handed to the same queue as a scanner's scan
+//   (PinKiosk.scan): the same request, verdict and sound;
+// - a form's "saved" (Staff logins, the hub's Logins) goes when the next request starts;
 // - the page reloads after the idle timeout so that the server's logout shows.
 (function () {
   "use strict";
@@ -264,6 +267,24 @@
     if (elt && elt.id === "lookup-form" && lastScanAt > lastLookupKeyAt) evt.preventDefault();
   });
 
+  // A form's "saved" (templates/partials/_answer.html) is about the last thing sent: the next
+  // request clears it, and the button's link to it, so that it never stands beside the next
+  // answer as if it were news. (An error stays at its form until that form is answered.)
+  function clearSaved() {
+    var notes = document.querySelectorAll('[data-answer="done"]');
+    for (var i = 0; i < notes.length; i++) {
+      var id = notes[i].id;
+      var linked = id ? document.querySelectorAll('[aria-describedby~="' + CSS.escape(id) + '"]') : [];
+      for (var j = 0; j < linked.length; j++) {
+        var rest = linked[j].getAttribute("aria-describedby").split(/\s+/)
+          .filter(function (token) { return token && token !== id; });
+        if (rest.length) linked[j].setAttribute("aria-describedby", rest.join(" "));
+        else linked[j].removeAttribute("aria-describedby");
+      }
+      notes[i].remove();
+    }
+  }
+
   // The request's end is read off the request itself ("loadend": answered, failed or cut
   // off): the form that sent it may have left the page with the swap, and an event on it
   // would never reach this document.
@@ -271,6 +292,7 @@
     if (fromPoll(evt)) return;
     var messages = byId("messages");
     if (messages) messages.textContent = "";  // a new request clears the last one's error
+    clearSaved();
     var elt = requestElt(evt), xhr = evt.detail && evt.detail.xhr;
     var desk = deskRequest(elt), isScan = !!elt && elt.id === "scan-form";
     var config = evt.detail && evt.detail.requestConfig;
@@ -325,4 +347,7 @@
     if (seconds > 0) idleTimer = setTimeout(function () { window.location.reload(); }, (seconds + 5) * 1000);
   }
   document.addEventListener("DOMContentLoaded", function () { armIdle(); refocus(); });
+
+  window.PinKiosk = window.PinKiosk || {};
+  window.PinKiosk.scan = sendScan;  // the camera's codes join the scanner's queue (camera.js)
 })();

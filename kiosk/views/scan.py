@@ -4,9 +4,11 @@ from flask import Blueprint, g, redirect, request, url_for
 
 from ..auth import requires
 from ..services import hand_out_log
+from ..services.camera import codes_in_frame
 from ..services.hand_out import hand_out
 from ..services.lookup import look_up
-from ..services.scan import check_award, check_image, check_proof
+from ..services.proof_files import check_file, check_pasted
+from ..services.scan import check_award
 from ..services.void import void_hand_out
 from ..services.waitlist import add_to_waitlist
 from .htmx import render, wants_fragment
@@ -28,16 +30,26 @@ def page():  # type: ignore[no-untyped-def]
 @bp.post("/scan")
 @requires("scan")
 def scan():  # type: ignore[no-untyped-def]
-    result = check_proof(request.form.get("payload", ""))
+    result = check_pasted(request.form.get("payload", ""))
     return render("scan.html", "partials/_verdict.html", result=result)
 
 
 @bp.post("/scan/image")
 @requires("scan")
 def scan_image():  # type: ignore[no-untyped-def]
+    """A proof as a file of any kind (PDF, photo, JSON credential, badge image), dropped on
+    the page or chosen: the same verdict panel as a scan's."""
     upload = request.files.get("image")
-    result = check_image(upload.read() if upload else b"")
+    result = check_file(upload.read() if upload else b"")
     return render("scan.html", "partials/_verdict.html", result=result)
+
+
+@bp.post("/scan/camera")
+@requires("scan")
+def camera_frame():  # type: ignore[no-untyped-def]
+    """A frame from the page's camera (the body is the picture): the QR codes in it, as JSON.
+    The page sends each new one to ``scan`` as a scanner's scan (static/camera.js)."""
+    return {"codes": codes_in_frame(request.get_data(cache=False))}
 
 
 @bp.get("/lookup")

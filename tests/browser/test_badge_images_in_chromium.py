@@ -54,7 +54,7 @@ def test_a_badge_image_works_without_javascript(new_page, corpus):
     log_in(page)
     page.set_input_files("#badge-image", files=[
         {"name": "badge.png", "mimeType": "image/png", "buffer": png}])
-    page.get_by_role("button", name="Check image").click()
+    page.get_by_role("button", name="Check file").click()
     page.wait_for_load_state()
     verdict(page, "ok")
     page.get_by_role("button", name="Hand out pin").click()

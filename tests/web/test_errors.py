@@ -55,7 +55,7 @@ def test_an_unexpected_failure_gets_a_calm_page_and_records_nothing(designee, ap
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("kiosk.views.scan.check_proof", broken)
+    monkeypatch.setattr("kiosk.views.scan.check_pasted", broken)
     response = designee.post("/scan", data={"payload": factories.ALICE_TRAUMA})
     assert response.status_code == 500
     assert is_full_page(response)

@@ -40,6 +40,7 @@ PUBLIC = {
 # Every other route: the right (kiosk/domain/staff.py, _RIGHTS) a login needs to reach it.
 NEEDS = {
     "scan.page": "scan", "scan.scan": "scan", "scan.scan_image": "scan",
+    "scan.camera_frame": "scan",  # a frame's QR codes, as JSON: records nothing
     "scan.lookup": "scan", "scan.lookup_award": "scan",
     "scan.hand_out_pin": "hand_out",  # a manual one may need more: MANUAL_HAND_OUT_ROLE
     "scan.waitlist": "waitlist",
@@ -63,7 +64,8 @@ NEEDS = {
 # What a role that may use the route gets for the request below, where that is not a success:
 # this test kiosk is not enrolled with a hub (tests/sync enrolls kiosks) and has no district key.
 REFUSED_ANYWAY = {"district.sync_now": 400, "district.export": 400, "district.enroll": 400,
-                  "slips.make_pdf": 400}
+                  "slips.make_pdf": 400,
+                  "scan.camera_frame": 400}  # the form sent is no picture: said so
 LAST = ("printer.settle", "scan.void")  # they end the record the other routes use
 
 

@@ -72,7 +72,7 @@ def test_an_image_upload_needs_the_csrf_token(designee):
 def test_an_upload_larger_than_a_badge_image_is_refused_clearly(designee):
     # a raw body: the test client would spool a multipart one into a temporary file
     body = b"--x\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\n\r\n"
-    body += b"\x89PNG\r\n\x1a\n" + b"\x00" * (12 * 1024 * 1024) + b"\r\n--x--\r\n"
+    body += b"\x89PNG\r\n\x1a\n" + b"\x00" * (21 * 1024 * 1024) + b"\r\n--x--\r\n"
     response = designee.post("/scan/image", csrf=False, data=body, headers=HX,
                              content_type="multipart/form-data; boundary=x")
     assert response.status_code == 413
