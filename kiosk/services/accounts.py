@@ -32,6 +32,9 @@ from ..models import LoginGuard, StaffSession, StaffUser, utcnow
 from .lookups import name_key
 
 MISMATCH = "That name and PIN do not match."
+# Said only to whoever gives a switched-off login's right PIN: to anyone else it is a name whose
+# PIN does not match, like any other.
+SWITCHED_OFF = "This login is switched off. Ask an administrator to switch it on again."
 # The longest a session lasts however busy it is (its row is deleted then); an ended session's
 # row is kept for a day.
 SESSION_DAYS = 30
@@ -79,8 +82,12 @@ def check_pin(logins: Logins, name: str, pin: str, locked_advice: str) -> Attemp
     purpose), and a right PIN starts the count again (and lifts a lock its own try made).
     While locked no PIN is checked.
 
+    **A switched-off login** counts its tries and locks like any other, and a wrong PIN for it
+    gets the answer any name gets; only its right PIN is told that it is switched off
+    (``SWITCHED_OFF``), and logs nobody in.
+
     **The answers say nothing about which names exist.** The wrong PINs given for a name no
-    active login has are counted too, in the same way, under a keyed hash of the name (a
+    login has are counted too, in the same way, under a keyed hash of the name (a
     ``guards`` row; rows at rest, no count and no lock, are deleted at the next right PIN):
     such a name locks after as many tries as a real one, with the same words, and every answer
     (unknown name, wrong PIN, locked) costs exactly one PIN hash check of the app's
@@ -92,7 +99,7 @@ def check_pin(logins: Logins, name: str, pin: str, locked_advice: str) -> Attemp
     key = name_key(name or "")
     users, guards = logins.users, logins.guards
     with logins.transaction() as session:
-        user = session.scalar(select(users).where(users.name_key == key, users.active.is_(True))
+        user = session.scalar(select(users).where(users.name_key == key)
                               .with_for_update().execution_options(populate_existing=True))
         counter = user if user is not None else _guard(session, guards, name_digest(
             _key_bytes(cfg["SECRET_KEY"]), key))
@@ -112,6 +119,8 @@ def check_pin(logins: Logins, name: str, pin: str, locked_advice: str) -> Attemp
             session.flush()
             _prune(session, guards, guards.name_digest,
                    guards.failed_pins == 0, guards.locked_until < now)  # at rest: no news
+            if not user.active:  # read in this transaction: switched off since the try began
+                return Attempt(None, SWITCHED_OFF)
         return Attempt(user, None)
     if claim.locked_until is not None:
         return Attempt(None, f"Too many wrong PINs. This login is locked for "
@@ -205,12 +214,13 @@ def end_session(logins: Logins, token: str | None) -> None:
 def create_user(name: str, pin: str, role: str) -> StaffUser:
     problem = typed_name_problem(name or "")
     if problem:
-        raise InvalidInput(problem)
+        raise InvalidInput(problem, field="name")
     name = " ".join((name or "").split())
     _check_new_user(name, pin, role)
     with write_transaction() as session:
         if session.scalar(select(StaffUser).where(StaffUser.name_key == name_key(name))):
-            raise InvalidInput(f"There is already a staff member named {name!r}.")
+            raise InvalidInput(f"There is already a staff member named {name!r}.",
+                               field="name")
         user = StaffUser(name=name, name_key=name_key(name), role=role,
                          pin_hash=_hash(pin), active=True)
         session.add(user)
@@ -220,17 +230,18 @@ def create_user(name: str, pin: str, role: str) -> StaffUser:
 
 def update_user(user_id: int, *, role: str | None = None, pin: str | None = None,
                 active: bool | None = None, acting_admin_id: int | None = None) -> StaffUser:
+    """Change a login; a refusal names the field it is about and changes nothing."""
     with write_transaction() as session:
         user = session.get(StaffUser, user_id)
         if user is None:
             raise NotFound("There is no such staff member.")
         if role is not None:
             if role not in ROLES:
-                raise InvalidInput("Choose a role: designee, office or admin.")
+                raise InvalidInput("Choose a role: designee, office or admin.", field="role")
             user.role = role
         if pin:
             if not valid_pin(pin):
-                raise InvalidInput("A PIN is 4 to 12 digits.")
+                raise InvalidInput("A PIN is 4 to 12 digits.", field="pin")
             user.pin_hash = _hash(pin)
             user.failed_pins, user.locked_until = 0, None
         if active is not None:
@@ -239,21 +250,25 @@ def update_user(user_id: int, *, role: str | None = None, pin: str | None = None
             session.execute(update(StaffSession).where(
                 StaffSession.user_id == user.id, StaffSession.ended_at.is_(None),
             ).values(ended_at=utcnow()).execution_options(synchronize_session=False))
+        # the field that took the admin's rights away: the role, else the switch
+        taken = "role" if user.role != "admin" else "active"
         if user.id == acting_admin_id and (not user.active or user.role != "admin"):
-            raise InvalidInput("You cannot lock yourself out: ask another administrator.")
+            raise InvalidInput("You cannot lock yourself out: ask another administrator.",
+                               field=taken)
         if not session.scalar(select(StaffUser.id).where(
                 StaffUser.role == "admin", StaffUser.active.is_(True))):
-            raise InvalidInput("The kiosk must keep at least one active administrator.")
+            raise InvalidInput("The kiosk must keep at least one active administrator.",
+                               field=taken)
         return user
 
 
 def _check_new_user(name: str, pin: str, role: str) -> None:
     if not 2 <= len(name) <= 120:
-        raise InvalidInput("A name is 2 to 120 characters.")
+        raise InvalidInput("A name is 2 to 120 characters.", field="name")
     if not valid_pin(pin or ""):
-        raise InvalidInput("A PIN is 4 to 12 digits.")
+        raise InvalidInput("A PIN is 4 to 12 digits.", field="pin")
     if role not in ROLES:
-        raise InvalidInput("Choose a role: designee, office or admin.")
+        raise InvalidInput("Choose a role: designee, office or admin.", field="role")
 
 
 def _hash(pin: str) -> str:
@@ -263,3 +278,10 @@ def _hash(pin: str) -> str:
 def all_users() -> list[StaffUser]:
     return list(db.session.scalars(select(StaffUser).order_by(StaffUser.name_key)))
 
+
+def staff_user(user_id: int) -> StaffUser:
+    """The login as stored (read again: after a refused change, what was kept)."""
+    user = db.session.get(StaffUser, user_id, populate_existing=True)
+    if user is None:
+        raise NotFound("There is no such staff member.")
+    return user

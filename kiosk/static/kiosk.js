@@ -13,7 +13,8 @@
 // - a badge image chosen or dropped anywhere on the page is checked at once (badge-images.js);
 // - a QR code the camera reads (camera.js) is handed to the same queue as a scanner's scan
 //   (PinKiosk.scan): the same request, verdict and sound;
-// - a form's "saved" (Staff logins, the hub's Logins) goes when the next request starts;
+// - a form's answer at the form (Staff logins, the hub's Logins) goes when the next request
+//   starts;
 // - the page reloads after the idle timeout so that the server's logout shows.
 (function () {
   "use strict";
@@ -267,11 +268,11 @@
     if (elt && elt.id === "lookup-form" && lastScanAt > lastLookupKeyAt) evt.preventDefault();
   });
 
-  // A form's "saved" (templates/partials/_answer.html) is about the last thing sent: the next
-  // request clears it, and the button's link to it, so that it never stands beside the next
-  // answer as if it were news. (An error stays at its form until that form is answered.)
-  function clearSaved() {
-    var notes = document.querySelectorAll('[data-answer="done"]');
+  // A form's answer ("saved", or why not, at the form: templates/partials/_answer.html) is
+  // about the last thing sent: the next request clears it, with the marks and links of the
+  // field or button it was about, so that an old answer never stands beside the new one.
+  function clearAnswers() {
+    var notes = document.querySelectorAll("[data-answer]");
     for (var i = 0; i < notes.length; i++) {
       var id = notes[i].id;
       var linked = id ? document.querySelectorAll('[aria-describedby~="' + CSS.escape(id) + '"]') : [];
@@ -280,6 +281,7 @@
           .filter(function (token) { return token && token !== id; });
         if (rest.length) linked[j].setAttribute("aria-describedby", rest.join(" "));
         else linked[j].removeAttribute("aria-describedby");
+        linked[j].removeAttribute("aria-invalid");
       }
       notes[i].remove();
     }
@@ -292,7 +294,7 @@
     if (fromPoll(evt)) return;
     var messages = byId("messages");
     if (messages) messages.textContent = "";  // a new request clears the last one's error
-    clearSaved();
+    clearAnswers();
     var elt = requestElt(evt), xhr = evt.detail && evt.detail.xhr;
     var desk = deskRequest(elt), isScan = !!elt && elt.id === "scan-form";
     var config = evt.detail && evt.detail.requestConfig;

@@ -3,11 +3,15 @@
 from flask import Blueprint, current_app, g, request
 
 from ..auth import keep_session, requires
+from ..errors import InvalidInput
 from ..services import settings
-from ..services.accounts import all_users, create_user, update_user
+from ..services.accounts import all_users, create_user, staff_user, update_user
 from ..services.backup import backup_status
 from ..services.printing import print_test_page
+from .answers import Answer, answer_at, done, refused
 from .htmx import render
+
+ADD_FORM = "add-user"  # the id of the form that adds a login (partials/_users.html)
 
 bp = Blueprint("admin", __name__)
 
@@ -22,9 +26,11 @@ def users():  # type: ignore[no-untyped-def]
 @requires("users")
 def add_user():  # type: ignore[no-untyped-def]
     f = request.form
-    user = create_user(f.get("name", ""), f.get("pin", ""), f.get("role", ""))
-    return render("users.html", "partials/_users.html", users=all_users(),
-                  message=f"{user.name} can now log in.")
+    try:
+        user = create_user(f.get("name", ""), f.get("pin", ""), f.get("role", ""))
+    except InvalidInput as exc:
+        return _users(refused(ADD_FORM, exc))
+    return _users(done(ADD_FORM, f"{user.name} can now log in."))
 
 
 @bp.post("/users/<int:user_id>")
@@ -32,11 +38,26 @@ def add_user():  # type: ignore[no-untyped-def]
 def change_user(user_id: int):  # type: ignore[no-untyped-def]
     f = request.form
     active = {"yes": True, "no": False}.get(f.get("active", ""))
-    user = update_user(user_id, role=f.get("role") or None, pin=f.get("pin") or None,
-                       active=active, acting_admin_id=g.user.id)
+    form = f"change-user-{user_id}"
+    try:
+        user = update_user(user_id, role=f.get("role") or None, pin=f.get("pin") or None,
+                           active=active, acting_admin_id=g.user.id)
+    except InvalidInput as exc:  # the row again, as stored, with why not at its field
+        return _user_row(user_id, refused(form, exc))
     keep_session(user)
-    return render("users.html", "partials/_users.html", users=all_users(),
-                  message=f"Saved {user.name}.")
+    return _user_row(user_id, done(form, f"Saved {user.name}."))
+
+
+def _users(answer: Answer):  # type: ignore[no-untyped-def]
+    """The panel (or the page) with the add form's answer."""
+    return answer_at("users.html", "partials/_users.html", answer, target="#users-panel",
+                     users=all_users())
+
+
+def _user_row(user_id: int, answer: Answer):  # type: ignore[no-untyped-def]
+    """That login's row (or the page) with its form's answer: its row shows what is stored."""
+    return answer_at("users.html", "partials/_user_row.html", answer, target=f"#user-{user_id}",
+                     swap="outerHTML", u=staff_user(user_id), users=all_users())
 
 
 @bp.get("/settings")

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 
 class HubError(Exception):
+    """``field``: the name of the form field the refusal is about, when it is one (a page
+    shows the message at that field: kiosk/views/answers.py)."""
+
     status = 400
     code = "invalid"
     title = "That did not work"
 
-    def __init__(self, message: str, code: str | None = None):
+    def __init__(self, message: str, code: str | None = None, field: str | None = None):
         super().__init__(message)
         self.message = message
+        self.field = field
         if code:
             self.code = code
 

@@ -54,6 +54,9 @@ DESK_IDLE = """() => document.getElementById("payload").value === ""
   && !document.getElementById("verdict").hasAttribute("aria-busy")
   && window.__verdicts >= window.__sent && window.__sent > 0"""
 PAUSE_IN_SCAN = "() => { const gap = window.__gap; window.__gap = 0; return gap; }"
+# a scan is answered within this, however loaded the machine (a shared CI box can stall
+# Chromium for seconds; the test is about what is sent, not how fast)
+IDLE_WITHIN_MS = 30_000
 SILENCE_MS, CONTINUE_MS = 100, 150  # kiosk.js: a scan ends on this silence; its rest may follow
 
 
@@ -104,7 +107,7 @@ def test_five_hundred_scanner_scans_across_a_fast_poll_are_sent_whole(new_page, 
         page.keyboard.type(payload, delay=SCANNER_DELAY_MS)
         if terminator:
             page.keyboard.press(terminator)
-        page.wait_for_function(DESK_IDLE)
+        page.wait_for_function(DESK_IDLE, timeout=IDLE_WITHIN_MS)
         pause = page.evaluate(PAUSE_IN_SCAN)
         if not terminator or pause > SILENCE_MS * 0.9:
             # The next proof comes up at least a quarter of a second later: keys within 150 ms
@@ -141,7 +144,7 @@ def test_a_scanner_that_stalls_mid_scan_gets_the_verdict_of_the_whole_scan(new_p
     page.keyboard.type(payload[:20], delay=SCANNER_DELAY_MS)
     page.wait_for_timeout(160)  # past the silence: the first 20 characters go
     page.keyboard.type(payload[20:], delay=SCANNER_DELAY_MS)
-    page.wait_for_function(DESK_IDLE)
+    page.wait_for_function(DESK_IDLE, timeout=IDLE_WITHIN_MS)
     verdict(page, "revoked")
     assert sent == [payload[:20], payload]
 

@@ -142,3 +142,24 @@ def test_a_login_switched_off_ends_its_sessions(hub, admin):
         hub_db.session.commit()
         hub_db.session.remove()
     assert admin.get("/").status_code == 302
+
+
+def test_a_switched_off_login_is_told_so_only_after_its_right_pin(hub, client):
+    """The kiosk's login rule (kiosk/services/accounts.py:check_pin), on the hub: a right PIN
+    says the login is switched off, a wrong one does not match and counts toward the lock."""
+    from kiosk.sync.hub.extensions import hub_db
+    from kiosk.sync.hub.models import HubUser
+
+    with hub.app_context():
+        hub_db.session.query(HubUser).filter_by(name=NAME).one().active = False
+        hub_db.session.commit()
+        hub_db.session.remove()
+    right = client.post("/login", data={"name": NAME, "pin": PIN})
+    assert right.status_code == 401
+    assert alert(right) == ("This login is switched off. Ask an administrator to switch it on "
+                            "again.")
+    assert client.get("/").status_code == 302
+    wrong = _wrong_pins(client, 5)
+    assert [alert(r) for r in wrong[:4]] == [MISMATCH] * 4
+    assert "locked for 5 minutes" in alert(wrong[4])
+    assert "locked" in alert(client.post("/login", data={"name": NAME, "pin": PIN}))

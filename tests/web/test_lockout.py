@@ -148,3 +148,37 @@ def test_parallel_wrong_pins_check_five_guesses_and_lock(app, hash_checks):
     assert words == sorted([MISMATCH] * 4 + [LOCKED_NOW] + [LOCKED] * 15)
     right = clients[0].post("/login", data={"name": DEE, "pin": DEE_PIN})
     assert right.status_code == 401 and page(right).one(role="alert").text == LOCKED
+
+
+SWITCHED_OFF = "This login is switched off. Ask an administrator to switch it on again."
+
+
+def _switch_off(app, name: str) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        user = db.session.scalar(select(StaffUser).where(StaffUser.name == name))
+        accounts.update_user(user.id, active=False)
+        db.session.remove()
+
+
+def test_a_switched_off_login_is_told_so_only_after_its_right_pin(app, clock, hash_checks):
+    """It was told "That name and PIN do not match" even for its right PIN. Now the right PIN
+    says it is switched off; a wrong PIN still gets an unknown name's answers, and counts
+    toward the lock like any other."""
+    _switch_off(app, DEE)
+    client = _browser(app)
+    right = client.post("/login", data={"name": DEE, "pin": DEE_PIN})
+    assert right.status_code == 401
+    assert page(right).one(role="alert").text == SWITCHED_OFF
+    assert hash_checks == [_pin_hash(app)]  # its own PIN was checked, once
+    assert client.get("/scan").status_code == 302  # and nobody is logged in
+    hash_checks.clear()
+    off, unknown = _tries(app, DEE), _tries(app, UNKNOWN)
+    assert [_as_seen(r, DEE) for r in off] == [_as_seen(r, UNKNOWN) for r in unknown]
+    assert [page(r).one(role="alert").text for r in off] == (
+        [MISMATCH] * 4 + [LOCKED_NOW] + [LOCKED] * 5)
+    assert len(hash_checks) == 20, "one PIN check an answer"
+    locked = client.post("/login", data={"name": DEE, "pin": DEE_PIN})
+    assert page(locked).one(role="alert").text == LOCKED  # locked says nothing more
+    clock.offset = timedelta(minutes=5, seconds=1)
+    again = client.post("/login", data={"name": DEE, "pin": DEE_PIN})
+    assert page(again).one(role="alert").text == SWITCHED_OFF

@@ -44,14 +44,14 @@ def log_in(name: str, pin: str) -> HubUser:
 def create_user(name: str, pin: str, role: str) -> HubUser:
     name = " ".join((name or "").split())
     if not name or len(name) > 120 or any(not ch.isprintable() for ch in name):
-        raise InvalidInput("Give a name of at most 120 characters.")
+        raise InvalidInput("Give a name of at most 120 characters.", field="name")
     if role not in HUB_ROLES:
-        raise InvalidInput(f"The role is one of {', '.join(HUB_ROLES)}.")
+        raise InvalidInput(f"The role is one of {', '.join(HUB_ROLES)}.", field="role")
     if not valid_pin(pin or ""):
-        raise InvalidInput("A PIN is 4 to 12 digits.")
+        raise InvalidInput("A PIN is 4 to 12 digits.", field="pin")
     with hub_transaction() as session:
         if session.scalar(select(HubUser.id).where(HubUser.name_key == name_key(name))):
-            raise InvalidInput(f"There is already a login named {name}.")
+            raise InvalidInput(f"There is already a login named {name}.", field="name")
         user = HubUser(name=name, name_key=name_key(name), role=role,
                        pin_hash=generate_password_hash(
                            pin, method=current_app.config["PIN_HASH_METHOD"]))

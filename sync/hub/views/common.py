@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from flask import current_app, request
 from flask.wrappers import Response
 
-from kiosk.views.htmx import render
+from kiosk.views import answers
+from kiosk.views.answers import answer_at
 
 from ..errors import HubError
 
@@ -25,9 +26,8 @@ def local(moment: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
 def refused(page: str, fragment: str, target: str, exc: HubError, *, form: str,
             **context: Any) -> Response:
     """``page`` again (or its ``fragment`` for HTMX, swapped into ``target``) with ``exc``'s
-    message at the ``form`` that was sent, and the values that were typed in it."""
-    response = render(page, fragment, status=exc.status, error=exc.message, error_in=form,
-                      typed=request.form, **context)
-    response.headers["HX-Retarget"] = target
-    response.headers["HX-Reswap"] = "innerHTML"
-    return response
+    message at the ``form`` that was sent, and the values that were typed in it: the shared
+    answer at a form (kiosk/views/answers.py). Panels not yet drawn with its macros
+    (partials/_answer.html) read ``error``, ``error_in`` and ``typed``."""
+    return answer_at(page, fragment, answers.refused(form, exc), target=target,
+                     error=exc.message, error_in=form, typed=request.form, **context)

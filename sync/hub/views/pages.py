@@ -8,6 +8,7 @@ from itertools import groupby
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
+from kiosk.views import answers
 from kiosk.views.htmx import render
 
 from ..auth import requires, start_session, stop_session
@@ -21,6 +22,7 @@ from .common import refused
 bp = Blueprint("hub", __name__)
 
 FILTERS = {"open": "Open", "resolved": "Resolved", "all": "All"}
+ADD_LOGIN = "add-login"  # the id of the form that adds a login (hub/partials/_logins.html)
 ROLE_WORDS = {"district_admin": "district admin: everything, including logins",
               "district_viewer": "district viewer: sees everything, changes nothing"}
 
@@ -124,7 +126,12 @@ def add_login():  # type: ignore[no-untyped-def]
     try:
         user = create_user(f.get("name", ""), f.get("pin", ""), f.get("role", ""))
     except InvalidInput as exc:
-        return refused("hub/logins.html", "hub/partials/_logins.html", "#logins-panel", exc,
-                       form="add-login", **_logins())
-    return render("hub/logins.html", "hub/partials/_logins.html",
-                  **_logins(message=f"{user.name} can now log in to the hub."))
+        return _logins_answer(answers.refused(ADD_LOGIN, exc))
+    return _logins_answer(answers.done(ADD_LOGIN, f"{user.name} can now log in to the hub."))
+
+
+def _logins_answer(answer: answers.Answer):  # type: ignore[no-untyped-def]
+    """The panel (or the page) with the add form's answer at the form
+    (kiosk/views/answers.py, as on the kiosk's Staff logins page)."""
+    return answers.answer_at("hub/logins.html", "hub/partials/_logins.html", answer,
+                             target="#logins-panel", **_logins())
