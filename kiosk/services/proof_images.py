@@ -27,6 +27,7 @@ MAX_PICTURE_PIXELS = 40_000_000  # a 12 MP phone photo is 12 million; 40 leaves 
 SMALL_SIDE = 1600  # the downscaled copy's longest side is at least this (up to twice it)
 PICTURE_FORMATS = ("JPEG", "PNG", "WEBP")  # what read_picture opens (HEIC: see docs/proofs.md)
 _CODES = zxingcpp.BarcodeFormat.QRCode  # with zxing-cpp 3, Micro QR and rMQR too
+ZXING_MAX_SIDE = 65_535  # zxing-cpp refuses a wider or taller picture (ValueError)
 
 
 class UnreadablePicture(ValueError):
@@ -102,6 +103,9 @@ def _gray(image: Image.Image) -> Image.Image:
 
 
 def _read(gray: Image.Image) -> list[str]:
+    longest = max(gray.size)
+    if longest > ZXING_MAX_SIDE:  # a long thin picture, or a PDF page: few pixels, one long side
+        gray = gray.reduce(-(-longest // ZXING_MAX_SIDE))
     codes = zxingcpp.read_barcodes(gray, formats=_CODES, text_mode=zxingcpp.TextMode.Plain)
     codes.sort(key=_reading_order)
     texts: list[str] = []
