@@ -45,7 +45,8 @@ MAX_PHOTO_BYTES = 20 * 1024 * 1024  # a 12 MP phone photo is 3-8 MB as JPEG, mor
 MAX_FILE_BYTES = MAX_PHOTO_BYTES  # the largest file of any kind (config.BODY_CAPS adds a form)
 MAX_PROOFS_CHECKED = 20  # QR codes and attachments of one file, checked in order
 
-KINDS_READ = "a PDF, a photo (JPEG, PNG or WebP), a JSON credential or a badge image (PNG, SVG)"
+KINDS_READ = ("a PDF, a photo (JPEG, PNG, WebP or HEIC), a JSON credential or a badge image "
+              "(PNG, SVG)")
 FILE_HINT = "save it as a file, then drop the file on the scan page or choose it there"
 
 
@@ -76,16 +77,12 @@ def check_file(data: bytes, now: datetime | None = None) -> ScanResult:
     if kind == SVG or (kind == PNG and b"openbadge" in data):
         # a baked badge (its chunk's keyword is never compressed): the image path, as ever
         return replace(check_image(data, now), source=Source("image"))
-    if kind in (PNG, JPEG, WEBP):
+    if kind in (PNG, JPEG, WEBP, HEIC):
         return _photo(data, now)
     if kind == PDF:
         return _pdf(data, now)
     if not data:
         return unreadable("No file was chosen, or the file is empty.")
-    if kind == HEIC:
-        return unreadable("This is a HEIC photo (an iPhone's own format), which the kiosk does "
-                          "not read. Save or share it as JPEG (on the iPhone: Settings, "
-                          "Camera, Formats, Most Compatible), or scan the printed code.")
     return unreadable(f"This file is not a proof the kiosk can read. It reads {KINDS_READ}.")
 
 

@@ -4,7 +4,8 @@ text of every QR code in it (zxing-cpp), as a scanner would have typed it.
 Two functions, used by the file upload (``kiosk/services/proof_files.py``), ``kiosk verify
 --file`` and the camera:
 
-- :func:`read_picture` opens JPEG, PNG and WebP bytes with Pillow, refusing a picture larger
+- :func:`read_picture` opens JPEG, PNG, WebP and HEIC bytes with Pillow (HEIC through
+  pillow-heif), refusing a picture larger
   than :data:`MAX_PICTURE_PIXELS` from its header, before a pixel is decoded (a small file can
   claim a huge picture: a decompression bomb).
 - :func:`codes_in_picture` reads a downscaled copy first (longest side about
@@ -22,10 +23,13 @@ import io
 
 import zxingcpp
 from PIL import Image
+from pillow_heif import register_heif_opener
+
+register_heif_opener()  # HEIC/HEIF photos (an iPhone's own format) open in Pillow as "HEIF"
 
 MAX_PICTURE_PIXELS = 40_000_000  # a 12 MP phone photo is 12 million; 40 leaves room, not more
 SMALL_SIDE = 1600  # the downscaled copy's longest side is at least this (up to twice it)
-PICTURE_FORMATS = ("JPEG", "PNG", "WEBP")  # what read_picture opens (HEIC: see docs/proofs.md)
+PICTURE_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")  # what read_picture opens
 _CODES = zxingcpp.BarcodeFormat.QRCode  # with zxing-cpp 3, Micro QR and rMQR too
 ZXING_MAX_SIDE = 65_535  # zxing-cpp refuses a wider or taller picture (ValueError)
 
@@ -39,7 +43,7 @@ class PictureTooLarge(UnreadablePicture):
 
 
 def read_picture(data: bytes, max_pixels: int = MAX_PICTURE_PIXELS) -> Image.Image:
-    """The picture in ``data`` (JPEG, PNG or WebP), decoded. Raises :class:`PictureTooLarge`
+    """The picture in ``data`` (JPEG, PNG, WebP or HEIC), decoded. Raises :class:`PictureTooLarge`
     when its header claims more than ``max_pixels`` pixels, before any pixel is decoded, and
     :class:`UnreadablePicture` for anything else that does not decode."""
     try:
@@ -49,7 +53,7 @@ def read_picture(data: bytes, max_pixels: int = MAX_PICTURE_PIXELS) -> Image.Ima
         raise PictureTooLarge(_too_large_words(None, max_pixels)) from None
     except Exception:  # Pillow raises many kinds for a damaged or foreign file
         raise UnreadablePicture("This image is damaged or not one the kiosk can read "
-                                "(JPEG, PNG or WebP).") from None
+                                "(JPEG, PNG, WebP or HEIC).") from None
     with image:
         width, height = image.size
         if width * height > max_pixels:

@@ -74,6 +74,19 @@ def test_a_phone_photo_is_checked(designee):
     assert "Read from the QR code in the photo." in _words(response)
 
 
+def test_an_iphone_heic_photo_is_checked(designee):
+    """HEIC was refused with "save it as JPEG": pillow-heif reads it."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    data = pp.encode(pp.photo(factories.BADGR_URL, size=(2000, 1500), angle=3), "HEIF",
+                     quality=80)
+    assert data[4:12] == b"ftypheic"
+    response = _upload(designee, data, "IMG_2042.HEIC")
+    assert reason(response) == "ok", html(response)
+    assert "Read from the QR code in the photo." in _words(response)
+
+
 def test_a_pasted_json_credential_is_offered_the_file_way(designee, app, corpus):
     doc = corpus.ob3_data_integrity(award_id=factories.ALICE_BALANCE,
                                     extra={"description": "Completed. " * 600})
@@ -108,7 +121,7 @@ def test_a_body_past_the_routes_cap_is_413_before_it_is_read(designee):
 
 @pytest.mark.parametrize(("data", "name", "words"), [
     (b"%PDF-1.4\n" + b"\x00garbage" * 50, "broken.pdf", "damaged"),
-    (b"\0\0\0\x18ftypheic" + b"\0" * 64, "IMG_0001.HEIC", "HEIC"),
+    (b"\0\0\0\x18ftypheic" + b"\0" * 64, "IMG_0001.HEIC", "damaged"),
     (b'{"name": "my notes"}', "notes.json", "not an Open Badges credential"),
     (pp.encode(pp.photo([], size=(1600, 1200)), "JPEG"), "blank.jpg", "No QR code"),
 ], ids=["damaged-pdf", "heic", "json-no-badge", "photo-no-code"])
