@@ -129,7 +129,7 @@ class Distribution(db.Model):
     credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id"))
     building_id: Mapped[int] = mapped_column(ForeignKey("building.id"))
     staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
-    handed_out_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    handed_out_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     receipt_no: Mapped[int] = mapped_column(Integer, unique=True)
     receipt: Mapped[str] = mapped_column(String(20))
@@ -147,6 +147,14 @@ class Distribution(db.Model):
 
     __table_args__ = (
         UniqueConstraint("person_id", "credential_id", "claim_no", name="uq_one_pin_per_claim"),
+        # the hand-out log's pages, newest first by (when, receipt number): the whole log, a
+        # staff member's, a pin's, the manual ones (kiosk/services/hand_out_log.py; 0011)
+        Index("ix_distribution_log", "handed_out_at", "receipt_no"),
+        Index("ix_distribution_log_staff", "staff_user_id", "handed_out_at", "receipt_no"),
+        Index("ix_distribution_log_pin", "credential_id", "handed_out_at", "receipt_no"),
+        Index("ix_distribution_log_manual", "handed_out_at", "receipt_no",
+              sqlite_where=text("manual_reason != ''"),
+              postgresql_where=text("manual_reason != ''")),
     )
 
     award: Mapped[Award] = relationship()

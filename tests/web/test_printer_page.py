@@ -514,7 +514,7 @@ def test_the_log_offers_reprint_to_office_and_pdf_to_both(app, designee, office)
         assert label in log.text
         pdf = log.one("a", href=f"/hand-outs/{dist_id}/receipt.pdf")
         assert pdf.text == "PDF"
-        reprint = _forms(log, f"/hand-outs/{dist_id}/reprint")
+        reprint = _forms(log, f"/log/{dist_id}/reprint")  # answered with its row
         if reprints:
             [form] = reprint
             assert form.get("method") == "post"

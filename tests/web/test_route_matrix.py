@@ -12,6 +12,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,7 +26,7 @@ from kiosk.models import PrintJob
 from kiosk.services.hand_out import hand_out
 from tests import factories
 from tests.conftest import KioskClient
-from tests.web.helpers import HX, html, page
+from tests.web.helpers import HX, add_award, html, page
 
 # Answered without a login, on purpose. Nothing else is.
 PUBLIC = {
@@ -45,8 +46,10 @@ NEEDS = {
     "scan.hand_out_pin": "hand_out",  # a manual one may need more: MANUAL_HAND_OUT_ROLE
     "scan.waitlist": "waitlist",
     "scan.void": "void_own",  # and may_void for the hand-out: test_record_matrix.py
-    "office.log": "scan",  # a designee's log shows their own hand-outs only
-    "office.log_csv": "log",
+    "log.page": "scan",  # a designee's log shows their own hand-outs only
+    "log.export": "log",
+    "log.void": "void_own",  # and may_void, as scan.void
+    "log.reprint": "printer",
     "office.stock": "stock", "office.receive": "stock", "office.count": "stock",
     "printer.page": "scan",  # a designee's queue shows the jobs of their own hand-outs only
     "printer.badges": "scan",
@@ -66,7 +69,7 @@ NEEDS = {
 REFUSED_ANYWAY = {"district.sync_now": 400, "district.export": 400, "district.enroll": 400,
                   "slips.make_pdf": 400,
                   "scan.camera_frame": 400}  # the form sent is no picture: said so
-LAST = ("printer.settle", "scan.void")  # they end the record the other routes use
+LAST = ("printer.settle", "scan.void", "log.void")  # they end the records the others use
 
 
 @dataclass(frozen=True)
@@ -93,20 +96,28 @@ def least_role(right: str) -> str:
 
 @dataclass(frozen=True)
 class Desk:
-    """Records the routes name: a hand-out by the designee (and its receipt's print job)."""
+    """Records the routes name: a hand-out by the designee (and its receipt's print job), and
+    another for the second route that voids one (the log's)."""
 
     distribution_id: str
     job_id: int
     user_id: int
+    other_id: str
+
+
+OTHER_AWARD = "urn:uuid:99999999-9999-4999-8999-999999999999"
 
 
 @pytest.fixture
-def desk(app: Flask) -> Desk:
+def desk(app: Flask, tmp_path: Path) -> Desk:
+    add_award(app, tmp_path, "Dora Dunn", OTHER_AWARD, factories.TRAUMA)
     with app.app_context():
         dist = hand_out(factories.ALICE_TRAUMA, str(uuid.uuid4()),
                         factories.staff_id("designee")).distribution
+        other = hand_out(OTHER_AWARD, str(uuid.uuid4()),
+                         factories.staff_id("designee")).distribution
         job = db.session.scalar(select(PrintJob.id).where(PrintJob.distribution_id == dist.id))
-        found = Desk(dist.id, int(job or 0), factories.staff_id("designee"))
+        found = Desk(dist.id, int(job or 0), factories.staff_id("designee"), other.id)
         db.session.remove()
     assert found.job_id
     return found
@@ -114,7 +125,8 @@ def desk(app: Flask) -> Desk:
 
 def url(app: Flask, route: Route, desk: Desk, **given: Any) -> str:
     """The route's address, naming the desk's records (or what is ``given``)."""
-    values: dict[str, Any] = {"distribution_id": desk.distribution_id, "job_id": desk.job_id,
+    record = desk.other_id if route.endpoint == "log.void" else desk.distribution_id
+    values: dict[str, Any] = {"distribution_id": record, "job_id": desk.job_id,
                               "action": "cancel", "user_id": desk.user_id,
                               "filename": "kiosk.css", **given}
     query = {"scan.lookup": {"q": "alice"}, "scan.lookup_award": {"award": factories.ALICE_TRAUMA}}
@@ -135,6 +147,7 @@ def form(endpoint: str, hx: bool) -> dict[str, Any]:
                                       "nonce": str(uuid.uuid4())},
         "scan.waitlist": lambda: {"payload": factories.CARA_CHALLENGES},
         "scan.void": lambda: {"reason": "handed to the wrong person"},
+        "log.void": lambda: {"reason": "handed to the wrong person"},
         "office.receive": lambda: {"credential": factories.TRAUMA, "qty": "2"},
         "office.count": lambda: {"credential": factories.BALANCE, "counted": "5"},
         "admin.add_user": lambda: {"name": f"Nia {uuid.uuid4().hex[:6]}", "pin": "5555",
