@@ -17,7 +17,7 @@ NO_FRAME = "No picture came from the camera. Switch the camera off and on again.
 
 
 def codes_in_frame(data: bytes) -> list[str]:
-    """The text of each QR code in one camera frame (JPEG, PNG or WebP), each once, top to
+    """The text of each QR code in one camera frame (JPEG, PNG, WebP or HEIC), each once, top to
     bottom and left to right; none when the frame shows none. An empty or unreadable frame,
     or one larger than MAX_FRAME_PIXELS, is InvalidInput."""
     if not data:

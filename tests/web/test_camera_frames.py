@@ -52,7 +52,7 @@ def test_a_frame_that_is_no_picture_gets_a_clear_message(designee):
     response = _frame(designee, b"\xff\xd8not a jpeg at all")
     assert response.status_code == 400
     message = " ".join(page(response).text.split())
-    assert "picture could not be read" in message and "(JPEG, PNG or WebP)" in message
+    assert "picture could not be read" in message and "(JPEG, PNG, WebP or HEIC)" in message
     empty = _frame(designee, b"")
     assert empty.status_code == 400
     assert "No picture came from the camera" in empty.get_data(as_text=True)
