@@ -10,7 +10,8 @@ scan before each is timed too), in three phases of the same run:
    runs it: the command in a process of its own, beside the server;
 3. *pull*: while the kiosk, just enrolled from its Sync page, pulls ``--awards`` (200,000)
    awards of a district hub (``kiosk hub serve`` on PostgreSQL, built with bench/hub.py's
-   builders in a schema of its own): the server's own sync worker, in the server's process.
+   builders in a schema of its own): the server's own sync worker, which hands a pull of more
+   than one page to a process of its own (kiosk/services/pull_process.py).
 
 Measured: each phase's hand-out latency (p50, p95, p99, max) and every answer's status (no 500,
 no 503, every hand-out made), the import's and the pull's own seconds. The wait behind long

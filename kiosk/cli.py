@@ -9,3 +9,7 @@ def main() -> None:
     FlaskGroup(create_app=create_app, add_version_option=False,
                help="Pin Kiosk: hand out enamel pins for micro-credential badges.")(
         prog_name="kiosk")
+
+
+if __name__ == "__main__":  # `python -m kiosk.cli`: how `kiosk serve` starts a long pull
+    main()

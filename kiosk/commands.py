@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import sys
@@ -223,6 +224,7 @@ def _serve(app: Flask, host: str, port: int, threads: int) -> None:
     from .request_caps import largest_body
     from .services.backup import start_backups
     from .services.district import sync_if_enrolled
+    from .services.pull_process import SETTING as PULL_SETTING
     from .services.setup import ready_to_serve
 
     logging.basicConfig(level=logging.INFO,
@@ -234,6 +236,8 @@ def _serve(app: Flask, host: str, port: int, threads: int) -> None:
         _fail(exc, 2)
     if app.config.get("PRINT_WORKER"):
         install(app).start()
+    if app.config.get(PULL_SETTING) is None:
+        app.config[PULL_SETTING] = True  # a long pull leaves the server's interpreter to the desk
     if app.config.get("SYNC_WORKER"):
         install_sync(app, sync_if_enrolled).start()
     with app.app_context():
@@ -243,6 +247,9 @@ def _serve(app: Flask, host: str, port: int, threads: int) -> None:
     # then waits up to the switch interval to get it back, 5 ms by default, some twenty times
     # a hand-out. 1 ms keeps a hand-out during a pull within a few ms of one without.
     sys.setswitchinterval(DESK_SWITCH_SECONDS)
+    # Python's full garbage collection stops every thread, the desk's too; what is loaded by
+    # now (the modules, the app) lives as long as the server and need never be scanned again.
+    gc.freeze()
     click.echo(f"Pin Kiosk on http://{host}:{port}/  (Ctrl+C stops it)")
     waitress.serve(app, host=host, port=port, threads=threads, ident="pin-kiosk",
                    max_request_body_size=largest_body(app.config),

@@ -267,6 +267,8 @@ def write_transaction(bulk: bool = False, background: bool = False) -> Iterator[
     finally:
         _WRITER.release()
     if background and db.engine.dialect.name == "sqlite":
+        if bulk:
+            _sync_wal()
         _checkpoint_when_due()
         time.sleep(COURTESY_SECONDS)
 
@@ -292,6 +294,23 @@ def write_in_turns(steps: Iterable[Callable[[Session], object]], bulk: bool = Tr
                         or time.monotonic() - began >= LONGEST_TURN_SECONDS):
                     break
     return turns
+
+
+def _sync_wal() -> None:
+    """After a bulk commit (which does not wait for the disk), flush the WAL to the disk here,
+    outside the write lock: else the desk's next durable commit would flush the bulk's
+    megabytes with its own few pages, and a hand-out would wait for them."""
+    database = db.engine.url.database
+    if not database or database == ":memory:":
+        return
+    try:
+        fd = os.open(database + "-wal", os.O_RDWR)
+    except OSError:  # no WAL file (checkpointed and truncated): nothing to flush
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 _last_checkpoint = 0.0

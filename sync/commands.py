@@ -54,6 +54,23 @@ def sync_now() -> None:
     sys.exit(0 if report.ok else 1)
 
 
+@sync.command("pull", hidden=True)
+@click.option("--child", is_flag=True, help="Started by `kiosk serve`: stop when it stops.")
+@click.option("--timeout", default=15.0, type=float)
+@with_appcontext
+def sync_pull(child: bool, timeout: float) -> None:
+    """Pull the district's changes only, answering one line of JSON (kiosk serve hands a long
+    pull to this command: kiosk/services/pull_process.py)."""
+    from kiosk.services.district import pull_alone
+    from kiosk.services.pull_process import become_child
+
+    if child:
+        become_child()
+    answer = pull_alone(timeout)
+    click.echo(answer.to_line())
+    sys.exit(0 if not answer.error else 1)
+
+
 @sync.command("export")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the bundle (for example on a USB stick).")

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -36,7 +37,9 @@ from ..db import write_in_turns, write_transaction
 from ..errors import InvalidInput, KioskError
 from ..extensions import db
 from ..models import utcnow
-from . import district_changes, lookups
+from . import district_changes, lookups, pull_process
+
+log = logging.getLogger(__name__)
 
 HUB_URL, KIOSK_ID, HUB_BUILDING = "hub:url", "hub:kiosk_id", "hub:building"
 ENROLLED_AT = "hub:enrolled_at"  # when this kiosk enrolled: how old it is before its first sync
@@ -172,7 +175,7 @@ def sync_once(timeout: float = 15.0) -> SyncReport:
     _note(LAST_TRY, time_text(utcnow()))
     try:
         push_all(client, found, report)
-        pull_all(client, report)
+        pull_all(client, report, hand_off=pull_process.wanted(), timeout=timeout)
     except HubRefused as exc:
         report.error, report.refused = exc.message, True
     except HubUnreachable as exc:
@@ -209,8 +212,27 @@ def push_all(client: HubClient, found: Enrollment, report: SyncReport) -> None:
             raise HubUnreachable("the hub answered about none of the events sent")
 
 
-def pull_all(client: HubClient, report: SyncReport) -> None:
+def pull_alone(timeout: float) -> pull_process.PullAnswer:
+    """A pull and nothing else (``kiosk sync pull``; a long pull handed off by `kiosk serve`)."""
+    report, answer = SyncReport(), pull_process.PullAnswer()
+    try:
+        pull_all(_client(timeout)[0], report)
+    except HubRefused as exc:
+        answer.error, answer.refused_status, answer.refused_code = exc.message, exc.status, \
+            exc.code
+    except (HubUnreachable, KioskError) as exc:
+        answer.error = str(exc)
+    answer.pulled = report.pulled
+    return answer
+
+
+def pull_all(client: HubClient, report: SyncReport, hand_off: bool = False,
+             timeout: float = 15.0) -> None:
     """Pull page after page until the hub says there is no more.
+
+    With ``hand_off`` (under `kiosk serve`), a pull of more than one page goes to a process of
+    its own (:mod:`pull_process`), from the same cursor: the desk keeps the server's
+    interpreter.
 
     Long work beside the desk: a page is fetched and prepared (its awards' texts, keys, dates
     and lookup words: :func:`district_changes.prepare`) in a thread of its own while the page
@@ -221,18 +243,28 @@ def pull_all(client: HubClient, report: SyncReport) -> None:
     again (every change is idempotent) and goes on from there. At most two pages are in
     memory, whatever the size of the district."""
     cursor = int(lookups.get_setting(CURSOR) or 0)
+    size = min(int(current_app.config["PULL_PAGE_CHANGES"]), MAX_PAGE)
     binders = district_changes.Binders.of(db.engine.dialect)
     db.session.rollback()
 
-    def fetch(after: int) -> tuple[dict[str, Any], list[district_changes.Step], int]:
-        page = client.changes(after, MAX_PAGE)
+    def fetch(after: int, fetched: dict[str, Any] | None = None,
+              ) -> tuple[dict[str, Any], list[district_changes.Step], int]:
+        page = fetched if fetched is not None else client.changes(after, size)
         changes = page.pop("changes", None)
         if not isinstance(changes, list):
             raise HubUnreachable("the hub's page of changes is not a list")
         return page, district_changes.prepare(changes, binders), len(changes)
 
+    first = None
+    if hand_off:
+        first = client.changes(cursor, size)
+        if first.get("more"):
+            log.info("a pull of more than one page: in a process of its own")
+            report.pulled += pull_process.pull_in_child(timeout)
+            return
+        # a page or less (the routine case): prepared and written here
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-pull") as fetcher:
-        upcoming = fetcher.submit(fetch, cursor)
+        upcoming = fetcher.submit(fetch, cursor, first)
         while True:
             page, steps, count = upcoming.result()
             cursor_after = int(page.get("next", cursor))
@@ -240,6 +272,7 @@ def pull_all(client: HubClient, report: SyncReport) -> None:
             if more:
                 upcoming = fetcher.submit(fetch, cursor_after)
             apply_page(page, steps, cursor_after, more)
+            pull_process.collect_between_pages()
             report.pulled += count
             cursor = cursor_after
             if not more:
