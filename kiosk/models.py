@@ -188,11 +188,17 @@ class StockMovement(db.Model):
     staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     distribution_id: Mapped[str | None] = mapped_column(ForeignKey("distribution.id"))
     note: Mapped[str] = mapped_column(Text, default="")
+    # why an adjustment was made (domain/ledger.py: ADJUSTMENT_REASONS); "" for other kinds
+    reason: Mapped[str] = mapped_column(String(32), default="", server_default="")
     # the district's id for stock it allocated or moved here: applied once, however often the
     # same change is pulled
     ref: Mapped[str | None] = mapped_column(String(64))
 
-    __table_args__ = (Index("uq_stock_movement_ref", "ref", unique=True),)
+    __table_args__ = (
+        Index("uq_stock_movement_ref", "ref", unique=True),
+        # a pin's movements in order, a page at a time, and its sums for a period
+        Index("ix_stock_movement_pin", "credential_id", "at", "id"),
+    )
 
     credential: Mapped[Credential] = relationship()
     staff: Mapped[StaffUser | None] = relationship()
@@ -208,7 +214,8 @@ class StockOnHand(db.Model):
 
 
 # History the kiosk never changes, enforced by the database: the ledger, hand-outs and voids
-# are append-only, and on-hand stock follows the ledger. The same SQL is in migration 0002.
+# are append-only, and on-hand stock follows the ledger. The same SQL is in migration 0002 (and
+# 0012 for the waitlist's call-backs).
 LEDGER_TRIGGERS = (
     """CREATE TRIGGER stock_on_hand_follows_ledger AFTER INSERT ON stock_movement
     BEGIN
@@ -218,7 +225,7 @@ LEDGER_TRIGGERS = (
     *(
         f"""CREATE TRIGGER {table}_is_append_only_{verb.lower()} BEFORE {verb} ON {table}
         BEGIN SELECT RAISE(ABORT, '{table} is append-only history'); END"""
-        for table in ("stock_movement", "distribution", "void")
+        for table in ("stock_movement", "distribution", "void", "waitlist_contact")
         for verb in ("UPDATE", "DELETE")
     ),
 )
@@ -240,7 +247,15 @@ class WaitlistEntry(db.Model):
     award_id: Mapped[str] = mapped_column(ForeignKey("award.id"))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    # waiting; fulfilled (their pin was handed out: closed by itself); removed (by office staff,
+    # with a reason)
     status: Mapped[str] = mapped_column(String(16), default="waiting")
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the staff member's id; no foreign key: the column was added without copying the table
+    # (migration 0012), whose partial indexes must stay
+    closed_by: Mapped[int | None] = mapped_column(Integer)
+    close_reason: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    close_note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     __table_args__ = (
         Index(
@@ -345,4 +360,5 @@ class Setting(db.Model):
 # The issuer, key, badge class and revocation list tables (the badge cache's trust part), and
 # the words each person is found under in the manual lookup.
 from .models_issuers import BadgeClass, Issuer, IssuerKey, RevocationList  # noqa: E402,F401
+from .models_office import PinThreshold, WaitlistContact  # noqa: E402,F401
 from .models_people import PersonWord  # noqa: E402,F401
