@@ -250,3 +250,28 @@ def hub_reconcile() -> None:
         reconcile.sweep()
         for exc in reconcile.exceptions("open"):
             click.echo(f"{exc.id}\t{exc.kind}\t{exc.summary}")
+
+
+@hub.command("owed")
+@click.option("--building", default=None, help="One building (by name); else the district.")
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the report as CSV here.")
+def hub_owed(building: str | None, csv_file: Path | None) -> None:
+    """What is still owed: people owed each pin, per building, and how many pins to order."""
+    from .services import owed
+
+    app = _app()
+    with app.app_context():
+        report = owed.owed(building)
+        if building and not report.rows:
+            _fail(HubError(f"There is no building named {building!r} on the hub."), 2)
+        for total in report.totals:
+            click.echo(f"{total.pin}: {total.owed} owed, {total.on_hand} on hand. {total.words}.")
+        for row in report.rows:
+            if row.owed or row.short:
+                click.echo(f"    {row.building}\t{row.pin}\t{row.owed} owed\t"
+                           f"{row.on_hand} on hand" + (f"\tshort by {row.short}" if row.short
+                                                       else ""))
+        if csv_file is not None:
+            csv_file.write_text(owed.owed_csv(report), encoding="utf-8", newline="")
+            click.echo(f"Wrote {csv_file}.")

@@ -39,6 +39,8 @@ HUB_SKIP = {
     "/export/dashboard.pdf": "a PDF download",
     "/export/exceptions.csv": "a CSV download",
     "/export/exceptions.pdf": "a PDF download",
+    "/owed.csv": "a CSV download",
+    "/owed.pdf": "a PDF download",
 }
 NO_SUCH_PAGE = "/no/such/page"
 # Kiosk pages in a state with data, beyond the bare GET of each route: (path, endpoint). Each is

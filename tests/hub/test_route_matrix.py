@@ -54,6 +54,7 @@ NEEDS = {
     "buildings.page": "read", "buildings.add": "enroll", "buildings.code": "enroll",
     "buildings.revoke": "enroll",
     "stock.page": "read", "stock.allocate": "stock", "stock.move": "stock",
+    "owed.page": "read", "owed.as_csv": "read", "owed.as_pdf": "read",
     "data.bundles_page": "read", "data.upload_bundle": "import",
     "data.badge_data_page": "read", "data.import_badge_data": "import",
     "exports.dashboard_csv": "read", "exports.dashboard_pdf": "read",

@@ -156,7 +156,7 @@ def exception_section() -> Section:
 
 # --- CSV -------------------------------------------------------------------------------------
 
-def _csv(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
+def csv_text(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
@@ -175,7 +175,7 @@ def dashboard_csv() -> str:
              r.last_count if r.last_count is not None else "",
              _when(r.last_count_at, "%Y-%m-%d"), r.variance if r.variance is not None else "",
              r.waitlist, "yes" if needs_a_look(r) else ""] for r in reconcile.dashboard()]
-    return _csv(header, rows)
+    return csv_text(header, rows)
 
 
 def exceptions_csv() -> str:
@@ -186,7 +186,7 @@ def exceptions_csv() -> str:
              e.building.name if e.building else "", kiosks.get(e.kiosk_id or "", ""),
              _when(e.opened_at), e.status, e.summary, e.resolved_by, _when(e.resolved_at),
              e.resolution] for e in all_exceptions()]
-    return _csv(header, rows)
+    return csv_text(header, rows)
 
 
 # --- PDF -------------------------------------------------------------------------------------
@@ -359,7 +359,7 @@ class _Report:
                         c.drawString(x + PAD, base, line)
 
 
-def _pdf(title: str, sections: Sequence[Section], printed_on: date | None) -> bytes:
+def pdf_of(title: str, sections: Sequence[Section], printed_on: date | None) -> bytes:
     report = _Report(title, district_name(), printed_on or today())
     for section in sections:
         report.section(section)
@@ -367,11 +367,11 @@ def _pdf(title: str, sections: Sequence[Section], printed_on: date | None) -> by
 
 
 def dashboard_pdf(printed_on: date | None = None) -> bytes:
-    return _pdf("Reconciliation dashboard", dashboard_sections(), printed_on)
+    return pdf_of("Reconciliation dashboard", dashboard_sections(), printed_on)
 
 
 def exceptions_pdf(printed_on: date | None = None) -> bytes:
-    return _pdf("Reconciliation exceptions", [exception_section()], printed_on)
+    return pdf_of("Reconciliation exceptions", [exception_section()], printed_on)
 
 
 def filename(stem: str, suffix: str) -> str:
