@@ -55,6 +55,7 @@ NEEDS = {
     "buildings.revoke": "enroll",
     "stock.page": "read", "stock.allocate": "stock", "stock.move": "stock",
     "owed.page": "read", "owed.as_csv": "read", "owed.as_pdf": "read",
+    "charts.hand_outs": "read", "charts.stock_owed": "read",
     "data.bundles_page": "read", "data.upload_bundle": "import",
     "data.badge_data_page": "read", "data.import_badge_data": "import",
     "exports.dashboard_csv": "read", "exports.dashboard_pdf": "read",

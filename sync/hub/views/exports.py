@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from ..auth import requires
-from ..services import exports, reconcile
+from ..services import charts, exports, reconcile
 
 bp = Blueprint("exports", __name__, url_prefix="/export")
 
@@ -27,7 +27,7 @@ def dashboard_csv():  # type: ignore[no-untyped-def]
 @requires("read")
 def dashboard_pdf():  # type: ignore[no-untyped-def]
     reconcile.sweep()  # what the dashboard would show now: stock below zero, silent kiosks
-    return _download(exports.dashboard_pdf(), "application/pdf",
+    return _download(exports.dashboard_pdf(pictures=charts.pictures()), "application/pdf",
                      exports.filename("pins-by-building", "pdf"))
 
 
