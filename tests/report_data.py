@@ -64,11 +64,11 @@ def bulk_hand_outs(first: date, days: int, count: int, *, manual_every: int = 10
             local_day = at.astimezone(tz).date()
             done.per_day[local_day] = done.per_day.get(local_day, 0) + 1
             person_id, pin = next_person + n, pins[n % len(pins)]
-            award = f"urn:uuid:{uuid.UUID(int=(9 << 100) + n, version=4)}"
+            award = f"urn:uuid:{uuid.UUID(int=(9 << 100) + person_id, version=4)}"
             receipt_no = next_receipt + n
             receipt = receipt_label(here.code, receipt_no)
             manual = manual_every and n % manual_every == manual_every - 1
-            dist_id = str(uuid.UUID(int=(5 << 100) + n, version=4))
+            dist_id = str(uuid.UUID(int=(5 << 100) + person_id, version=4))
             rows[Person].append(dict(id=person_id, employee_id=f"B{person_id}",
                                      name=f"{name} {n}", email="", building=here.name))
             rows[Award].append(dict(id=award, person_id=person_id, credential_id=pin,

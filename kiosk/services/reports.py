@@ -62,9 +62,10 @@ def parse_day(text: str | None, label: str = "date", default: date | None = None
     except ValueError:
         day = None
     if day is None or day.year < 2000:
-        shown = value[:40] or "nothing"
-        raise InvalidInput(f"The {label} must be a date like 2026-12-04 (YYYY-MM-DD), not "
-                           f"{shown!r}.", field=label)
+        shown = repr(value[:40]) if value else "empty"
+        what = {"from": "The From date", "to": "The To date"}.get(label, "The date")
+        raise InvalidInput(f"{what} must be a day like 2026-12-04 (YYYY-MM-DD), not {shown}.",
+                           field=label)
     return day
 
 
