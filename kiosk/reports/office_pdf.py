@@ -17,7 +17,14 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    CondPageBreak,
+    KeepTogether,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from .office_chart import hand_outs_chart
 from .office_data import OfficeReport, long_date
@@ -25,6 +32,7 @@ from .pdf_kit import clean_line, pick_fonts
 from .pdf_pages import (
     ALERT,
     GREY,
+    INCH,
     INK,
     MARGIN_BOTTOM,
     MARGIN_TOP,
@@ -85,6 +93,7 @@ def _table(rows: list[list[Any]], widths: Sequence[float], numbers_from: int | N
         ("ROWBACKGROUNDS", (0, 1), (-1, -1), [None, STRIPE]),
         ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
         ("TOPPADDING", (0, 0), (-1, -1), 2.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
         ("LEFTPADDING", (0, 0), (-1, -1), 3),
@@ -97,7 +106,10 @@ def _table(rows: list[list[Any]], widths: Sequence[float], numbers_from: int | N
 
 
 def _heading(s: Styles, words: str, count: int | None = None) -> Any:
-    return s.markup(words + (f" ({count:,})" if count is not None else ""), "heading")
+    """A section's heading, on the next page when too little of this one is left for it and
+    a few lines under it (a long table under it then starts here and runs on)."""
+    return [CondPageBreak(1.4 * INCH),
+            s.markup(words + (f" ({count:,})" if count is not None else ""), "heading")]
 
 
 # --- the stock ---------------------------------------------------------------------------------
@@ -136,7 +148,7 @@ def _stock(report: OfficeReport, s: Styles) -> list[Any]:
         if not pin.figures.holds:
             extra.append(("TEXTCOLOR", (-1, n), (-1, n), ALERT))
     pin_w = WIDTH - 9 * 42 - 34
-    flow: list[Any] = [_heading(s, "Stock: each pin's reconciliation")]
+    flow: list[Any] = [*_heading(s, "Stock: each pin's reconciliation")]
     if not report.pins:
         flow.append(s.markup("The pin catalogue has no pins.", "body"))
         return flow
@@ -172,7 +184,7 @@ def _chart(report: OfficeReport, s: Styles) -> list[Any]:
     else:
         words = "No pins were handed out " + ("that day." if report.daily else
                                               "in this period.")
-    return [KeepTogether([_heading(s, "Hand-outs per day"), hand_outs_chart(report.per_day,
+    return [KeepTogether([*_heading(s, "Hand-outs per day"), hand_outs_chart(report.per_day,
                                                                              WIDTH),
                           s.markup(words, "note")])]
 
@@ -192,7 +204,7 @@ def _none(s: Styles, words: str) -> Any:
 
 
 def _manual(report: OfficeReport, s: Styles) -> list[Any]:
-    flow = [_heading(s, "Manual hand-outs (no proof scanned)", len(report.manual))]
+    flow = _heading(s, "Manual hand-outs (no proof scanned)", len(report.manual))
     if not report.manual:
         return [*flow, _none(s, "None: every pin was handed out against a scanned proof.")]
     rows: list[list[Any]] = [["Receipt", "When", "Person", "Pin", "Handed out by", "Reason"]]
@@ -202,7 +214,7 @@ def _manual(report: OfficeReport, s: Styles) -> list[Any]:
 
 
 def _voids(report: OfficeReport, s: Styles) -> list[Any]:
-    flow = [_heading(s, "Voided hand-outs", len(report.voids))]
+    flow = _heading(s, "Voided hand-outs", len(report.voids))
     if not report.voids:
         return [*flow, _none(s, "None.")]
     rows: list[list[Any]] = [["Receipt", "Voided", "Handed out", "Person", "Pin", "Voided by",
@@ -215,14 +227,14 @@ def _voids(report: OfficeReport, s: Styles) -> list[Any]:
 
 def _waitlist(report: OfficeReport, s: Styles) -> list[Any]:
     end = long_date(report.last)
-    flow = [_heading(s, f"Waitlist at the end of {end}", len(report.waiting))]
+    flow = _heading(s, f"Waitlist at the end of {end}", len(report.waiting))
     if not report.waiting:
         flow.append(_none(s, "No one was waiting for a pin."))
     else:
         rows: list[list[Any]] = [["Added", "Person", "Pin", "Since then"]]
         rows += [[_when(w.added_at, report), s.para(f"{w.person} ({w.employee_id})"),
                   s.para(w.pin), s.para(w.closed or "still waiting")] for w in report.waiting]
-        flow.append(_table(rows, [54, 180, 160, WIDTH - 394]))
+        flow.append(_table(rows, [54, 150, 205, WIDTH - 409]))
     if report.closed_unknown:
         flow.append(s.markup(
             f"Not listed: {report.closed_unknown:,} waitlist "
@@ -256,7 +268,7 @@ def _signatures(report: OfficeReport, s: Styles) -> Any:
     ]))
     what = "day" if report.daily else "period"
     return KeepTogether([
-        _heading(s, "Signatures"),
+        *_heading(s, "Signatures"),
         s.markup(f"We have checked this report: the pins handed out, voided and on hand in "
                  f"{safe(report.building)} for this {what} are as it says.", "body"),
         Spacer(1, 2), table])

@@ -70,7 +70,7 @@ def styles() -> Styles:
         title=ParagraphStyle("title", fontName=bold, fontSize=16, leading=20, spaceAfter=4,
                              textColor=INK),
         heading=ParagraphStyle("heading", fontName=bold, fontSize=11.5, leading=14,
-                               spaceBefore=12, spaceAfter=5, textColor=INK, keepWithNext=1),
+                               spaceBefore=12, spaceAfter=5, textColor=INK),
         body=ParagraphStyle("body", fontName=regular, fontSize=9.5, leading=12.5,
                             textColor=INK, spaceAfter=4),
         note=ParagraphStyle("note", fontName=regular, fontSize=8.5, leading=11,
