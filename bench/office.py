@@ -18,16 +18,22 @@ office staff (and, for "my hand-outs", as a designee), each request as htmx send
 * ``csv``: ``GET /log.csv``, the whole log streamed (about 100,000 rows), a few times, each
   after the same rows and joins read whole by SQLite in this process (its baseline); the
   server's resident memory is read every 20 ms meanwhile (``/proc/<pid>/status``);
+* ``report_pdf``: ``GET /reports/period.pdf`` for the period holding about the newest 10,000
+  hand-outs (``--report-hand-outs``), a few times (``--reports``), each followed by
+  ``GET /healthz`` on the same server (bench/office_report.py);
 * baselines, interleaved: ``GET /healthz`` (no session, no database) and ``GET /scan`` as htmx
   (``http_page``: logged in, the idle verdict fragment) on the same server.
 
 Targets: log page and name search p95 at most 50 ms; the CSV at most 2 s, with the server's
-memory during it at most 8 MiB over what it was before (the file is 24 MiB). Prints one JSON
+memory during it at most 8 MiB over what it was before (the file is 24 MiB); the period
+report's PDF over 10,000 hand-outs at most 3 s. Prints one JSON
 object; the exit status is 1 when a target is missed, a request failed or a page was not what
 was asked.
 
     .venv/bin/python bench/office.py
     .venv/bin/python bench/office.py --hand-outs 5000 --pages 200 --searches 200 --csv 1
+    .venv/bin/python bench/office.py --hand-outs 2000 --awards 6000 --pages 20 --searches 20 \
+        --csv 1 --baseline 20 --reports 1 --report-hand-outs 1000      # a smoke run
 """
 
 from __future__ import annotations
@@ -52,6 +58,7 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lookup import summary, typed  # noqa: E402
 from office_instance import OFFICE, cached_instance, log, query_plans  # noqa: E402
+from office_report import TARGET_PDF_S, measure_reports, report_period  # noqa: E402
 from scan import (  # noqa: E402
     ADMIN,
     DESIGNEES,
@@ -209,6 +216,9 @@ def main() -> int:
     parser.add_argument("--searches", type=int, default=1_000)
     parser.add_argument("--csv", type=int, default=3, help="whole-log CSV exports")
     parser.add_argument("--baseline", type=int, default=500, help="requests of each baseline")
+    parser.add_argument("--reports", type=int, default=5, help="period report PDFs")
+    parser.add_argument("--report-hand-outs", type=int, default=10_000,
+                        help="about how many hand-outs the period report's period holds")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--rebuild", action="store_true", help="ignore the cached instance")
     args = parser.parse_args()
@@ -231,6 +241,10 @@ def main() -> int:
         log(f"{args.pages} log pages, {args.searches} searches as typed, {args.baseline} of "
             "each baseline")
         m = measure(office, desk, anonymous, pid, the, args, rng)
+        log(f"{args.reports} period report PDFs over about {args.report_hand_outs:,} hand-outs")
+        reports = measure_reports(office, anonymous, report_period(run / "kiosk.sqlite3",
+                                                                   args.report_hand_outs),
+                                  args.reports)
         memory_at_end = memory_mib(pid)
     instance = {**describe(run / "kiosk.sqlite3"), "cached": was_cached, "ready_in_s": ready}
     with sqlite3.connect(run / "kiosk.sqlite3") as conn:
@@ -245,6 +259,7 @@ def main() -> int:
         "csv_s": (TARGET_CSV_S, csv_worst["s"]),
         "csv_server_memory_growth_mib": (TARGET_CSV_GROWTH_MIB,
                                          max(r["growth_mib"] for r in m["csv"])),
+        "report_pdf_s": (TARGET_PDF_S, round(max(reports["pdf_s"], default=0.0), 3)),
     }
     checks = {name: {"target": limit, "measured": value, "pass": value <= limit}
               for name, (limit, value) in targets.items()}
@@ -265,13 +280,17 @@ def main() -> int:
         **t,
         "by_kind": {k: summary(v) for k, v in sorted(m["by_kind"].items())},
         "csv": m["csv"],
+        "report_pdf": {**{k: v for k, v in reports.items() if not k.endswith("_s")},
+                       "pdf": summary(reports["pdf_s"]),
+                       "healthz_beside": summary(reports["healthz_s"])},
         "ratios": {f"{a}_{p}_over_{b}_{p}": ratio(t[a], t[b], f"{p}_ms")
                    for a in ("log_page", "name_search") for b in ("healthz", "http_page")
                    for p in ("p50", "p95")},
         "wrong": m["wrong"][:20],
         "query_plans": query_plans(run),
         "targets": checks,
-        "pass": all(c["pass"] for c in checks.values()) and not m["wrong"] and complete,
+        "pass": (all(c["pass"] for c in checks.values()) and not m["wrong"] and complete
+                 and reports["ok"]),
     }
     print(json.dumps(report, indent=2, ensure_ascii=False))
     return 0 if report["pass"] else 1

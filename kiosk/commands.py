@@ -30,10 +30,11 @@ def register_commands(app: Flask) -> None:
 
     from .backup_commands import backup, restore
     from .printer_commands import printer
+    from .report_commands import report
     from .slip_commands import keys, slips
 
     for command in (init, verify, hand_out_cmd, serve, demo, cache, stock, backup, restore, keys,
-                    slips, printer, hub, enroll, sync):
+                    slips, printer, report, hub, enroll, sync):
         app.cli.add_command(command)
 
 

@@ -28,10 +28,10 @@ class RecordId(IntegerConverter):
 
 
 def register_views(app: Flask) -> None:
-    from . import account, admin, district, errors, log, office, printer, scan, slips
+    from . import account, admin, district, errors, log, office, printer, reports, scan, slips
 
     app.url_map.converters["int"] = RecordId  # before the blueprints' rules are made
-    for module in (account, scan, office, log, admin, slips, printer, district):
+    for module in (account, scan, office, log, admin, slips, printer, district, reports):
         app.register_blueprint(module.bp)
     errors.register(app)
 

@@ -8,12 +8,13 @@ from tests import factories
 from tests.web.helpers import HX, html, page
 
 PAGES = ["/scan", "/log", "/stock", "/log.csv", "/users", "/settings", "/slips", "/printer",
-         "/sync", "/lookup?q=alice", f"/lookup/award?award={factories.ALICE_TRAUMA}"]
+         "/sync", "/lookup?q=alice", f"/lookup/award?award={factories.ALICE_TRAUMA}",
+         "/reports"]
 DESK = {"/scan", "/log", "/printer", "/sync", "/lookup?q=alice",
         f"/lookup/award?award={factories.ALICE_TRAUMA}"}
 ALLOWED = {
     "designee": DESK,
-    "office": DESK | {"/stock", "/log.csv"},
+    "office": DESK | {"/stock", "/log.csv", "/reports"},
     "admin": set(PAGES),
 }
 
@@ -66,7 +67,7 @@ def test_the_menu_shows_only_what_the_role_may_open(login_as, role):
     client = login_as(role)
     links = {a.get("href") for a in page(client.get("/scan")).one("nav").find_all("a")}
     assert links == ({"/scan", "/log", "/stock", "/users", "/settings", "/slips", "/printer",
-                      "/sync"} & ALLOWED[role])
+                      "/sync", "/reports"} & ALLOWED[role])
 
 
 def test_a_refused_htmx_request_gets_an_error_fragment(designee):
