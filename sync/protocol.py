@@ -60,7 +60,8 @@ BUNDLE_FORMAT = "pin-kiosk-sync-bundle"
 # nothing for it.
 EVENT_KINDS = frozenset({
     "pin_handed_out", "hand_out_voided", "stock_received", "stock_counted", "stock_applied",
-    "waitlist_added", "waitlist_fulfilled", "kiosk_restored",
+    "waitlist_added", "waitlist_fulfilled", "waitlist_contacted", "waitlist_removed",
+    "kiosk_restored",
 })
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 

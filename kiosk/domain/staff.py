@@ -12,7 +12,7 @@ ROLES = ("designee", "office", "admin")
 # What each role may do; each role also has every right of the roles before it.
 _RIGHTS = {
     "designee": {"scan", "hand_out", "void_own", "waitlist"},
-    "office": {"stock", "log", "void_any_same_day", "printer", "sync"},
+    "office": {"stock", "log", "void_any_same_day", "printer", "sync", "call_back"},
     "admin": {"users", "settings", "void_any", "slips", "enroll"},
 }
 

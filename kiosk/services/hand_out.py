@@ -20,6 +20,7 @@ from ..domain.manual import ManualReasonError, manual_reason, may_hand_out_manua
 from ..domain.receipts import receipt_label
 from ..domain.staff import initials
 from ..domain.text import typed_text
+from ..domain.waitlist import HANDED_OUT
 from ..errors import InvalidInput, NotAllowed, Refused
 from ..extensions import db
 from ..models import (
@@ -184,7 +185,9 @@ def _record(session, result, nonce, staff, at, now, note, source, manual_reason)
         WaitlistEntry.credential_id == result.credential_id,
         WaitlistEntry.status == "waiting",
     )):
-        entry.status = "fulfilled"
+        # closed by itself: their pin was handed out (by scan or by manual lookup, both here)
+        entry.status, entry.close_reason = "fulfilled", HANDED_OUT
+        entry.closed_at, entry.closed_by = at, staff.id
         add_event(session, "waitlist_fulfilled", {
             "employee_id": result.award.employee_id, "credential": result.award.credential_name,
             "distribution_id": dist.id, "at": at.isoformat()})

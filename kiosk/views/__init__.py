@@ -28,10 +28,23 @@ class RecordId(IntegerConverter):
 
 
 def register_views(app: Flask) -> None:
-    from . import account, admin, district, errors, log, office, printer, reports, scan, slips
+    from . import (
+        account,
+        admin,
+        district,
+        errors,
+        log,
+        office,
+        printer,
+        reports,
+        scan,
+        slips,
+        waitlist,
+    )
 
     app.url_map.converters["int"] = RecordId  # before the blueprints' rules are made
-    for module in (account, scan, office, log, admin, slips, printer, district, reports):
+    for module in (account, scan, office, waitlist, log, admin, slips, printer, district,
+                   reports):
         app.register_blueprint(module.bp)
     errors.register(app)
 

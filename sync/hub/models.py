@@ -238,6 +238,10 @@ class HubCount(Model):
 
 
 class HubWaitlist(Model):
+    """A person's place on a building's waitlist for a pin, as its kiosk reported it: waiting,
+    fulfilled (their pin was handed out) or removed (by office staff, with a reason); and the
+    call-backs made while they waited (how many, the last when)."""
+
     __tablename__ = "hub_waitlist"
     id: Mapped[int] = mapped_column(primary_key=True)
     building_id: Mapped[int] = mapped_column(ForeignKey("hub_building.id"))
@@ -245,6 +249,12 @@ class HubWaitlist(Model):
     credential: Mapped[str] = mapped_column(String(300))
     status: Mapped[str] = mapped_column(String(16), default="waiting")
     since: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # a code of kiosk/domain/waitlist.py (handed_out, left_district ...); "" while waiting
+    close_reason: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    close_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    contacts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("building_id", "employee_id", "credential",
                                        name="uq_hub_waitlist_person"),)

@@ -228,6 +228,19 @@ class SimKiosk:
                                              "credential": credential, "award_id": award_id,
                                              "at": utcnow().isoformat()})
 
+    def called_back(self, employee_id: str, credential: str, note: str = "left a message",
+                    staff: str = "Olive Office") -> dict[str, Any]:
+        return self.event("waitlist_contacted", {"employee_id": employee_id,
+                                                 "credential": credential, "note": note,
+                                                 "staff": staff, "at": utcnow().isoformat()})
+
+    def taken_off(self, employee_id: str, credential: str, reason: str = "left_district",
+                  note: str = "", staff: str = "Olive Office") -> dict[str, Any]:
+        return self.event("waitlist_removed", {"employee_id": employee_id,
+                                               "credential": credential, "reason": reason,
+                                               "note": note, "staff": staff,
+                                               "at": utcnow().isoformat()})
+
 
 class District:
     """Seeds the hub through its services (an app context each call)."""

@@ -14,7 +14,14 @@ from flask import Flask
 from sqlalchemy import select
 
 from kiosk.sync.hub.extensions import hub_db
-from kiosk.sync.hub.models import HubChange, HubEvent, HubHandOut, HubStock, utcnow
+from kiosk.sync.hub.models import (
+    HubChange,
+    HubEvent,
+    HubHandOut,
+    HubStock,
+    HubWaitlist,
+    utcnow,
+)
 from kiosk.sync.hub.services import stock
 from kiosk.sync.protocol import EVENT_KINDS, time_text
 from tests.factories import ALICE_TRAUMA, BOB_TRAUMA, TRAUMA
@@ -106,6 +113,10 @@ EVENTS: dict[str, Callable[[SimKiosk, District], list[dict[str, Any]]]] = {
     "waitlist_fulfilled": lambda k, d: [k.waitlisted("E2", TRAUMA, BOB_TRAUMA), k.event(
         "waitlist_fulfilled", {"employee_id": "E2", "credential": TRAUMA,
                                "distribution_id": "", "at": utcnow().isoformat()})],
+    "waitlist_contacted": lambda k, d: [k.waitlisted("E2", TRAUMA, BOB_TRAUMA),
+                                        k.called_back("E2", TRAUMA)],
+    "waitlist_removed": lambda k, d: [k.waitlisted("E2", TRAUMA, BOB_TRAUMA),
+                                      k.taken_off("E2", TRAUMA)],
     "kiosk_restored": lambda k, d: [_restored(k)],
 }
 
@@ -130,3 +141,27 @@ def test_another_buildings_event_of_any_kind_is_refused(hub: Flask, district: Di
     assert [(kind, summary.split(" sent event ")[0]) for _, kind, summary in
             district.open_exceptions()] == [
         ("foreign_record", f"Kiosk Front office at {SHEPHERDSTOWN}")]
+
+
+def test_call_backs_and_removals_that_name_another_building_are_the_senders(
+        hub: Flask, district: District) -> None:
+    """The hub keys a waitlist entry by the sender's building: a call-back or a removal can
+    reach no other building's entry, whatever its payload names."""
+    here, there = district.kiosk(PAGE_JACKSON), district.kiosk(SHEPHERDSTOWN)
+    assert here.send(here.waitlisted("E2", TRAUMA, BOB_TRAUMA)) == ["accepted"]
+    assert there.send(there.waitlisted("E2", TRAUMA, BOB_TRAUMA)) == ["accepted"]
+    usual = _scratch(there)
+    called = there.event("waitlist_contacted", {
+        **usual.called_back("E2", TRAUMA)["payload"], **_elsewhere(district)})
+    removed = there.event("waitlist_removed", {
+        **usual.taken_off("E2", TRAUMA)["payload"], **_elsewhere(district)})
+
+    assert there.send(called, removed) == ["accepted", "accepted"]
+
+    ours, theirs = (district.building_id(b) for b in (SHEPHERDSTOWN, PAGE_JACKSON))
+    with hub.app_context():
+        entries = {w.building_id: (w.status, w.contacts, w.close_reason)
+                   for w in hub_db.session.scalars(select(HubWaitlist))}
+        hub_db.session.remove()
+    assert entries == {ours: ("removed", 1, "left_district"), theirs: ("waiting", 0, "")}
+    assert district.open_exceptions() == []

@@ -280,6 +280,10 @@ FOREIGN_RECORD_TESTS = {
     "waitlist_added": [SYNC + "test_stock_counts_and_the_waitlist_go_to_the_senders_building"],
     "waitlist_fulfilled": [SYNC + "test_stock_counts_and_the_waitlist_go_to_the_senders_"
                                   "building"],
+    "waitlist_contacted": [KINDS + "test_call_backs_and_removals_that_name_another_building_"
+                                   "are_the_senders"],
+    "waitlist_removed": [KINDS + "test_call_backs_and_removals_that_name_another_building_"
+                                 "are_the_senders"],
     "stock_applied": [SYNC + "test_applied_district_stock_must_have_been_sent_to_the_building"],
     "kiosk_restored": [KINDS + "test_a_restore_that_names_another_building_changes_nothing"],
 }

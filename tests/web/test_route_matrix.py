@@ -24,6 +24,7 @@ from kiosk.domain.staff import ROLES, can
 from kiosk.extensions import db
 from kiosk.models import PrintJob
 from kiosk.services.hand_out import hand_out
+from kiosk.services.waitlist import add_to_waitlist
 from tests import factories
 from tests.conftest import KioskClient
 from tests.web.helpers import HX, add_award, html, page
@@ -51,6 +52,9 @@ NEEDS = {
     "log.void": "void_own",  # and may_void, as scan.void
     "log.reprint": "printer",
     "office.stock": "stock", "office.receive": "stock", "office.count": "stock",
+    # the call-back list shows people's emails: office staff and administrators only
+    "waitlist.page": "call_back", "waitlist.contacted": "call_back",
+    "waitlist.remove": "call_back",
     "printer.page": "scan",  # a designee's queue shows the jobs of their own hand-outs only
     "printer.badges": "scan",
     "printer.receipt_pdf": "scan",  # and may_see_receipt: test_record_matrix.py
@@ -71,7 +75,8 @@ NEEDS = {
 REFUSED_ANYWAY = {"district.sync_now": 400, "district.export": 400, "district.enroll": 400,
                   "slips.make_pdf": 400,
                   "scan.camera_frame": 400}  # the form sent is no picture: said so
-LAST = ("printer.settle", "scan.void", "log.void")  # they end the records the others use
+# they end the records the others use
+LAST = ("printer.settle", "scan.void", "log.void", "waitlist.remove")
 
 
 @dataclass(frozen=True)
@@ -98,13 +103,14 @@ def least_role(right: str) -> str:
 
 @dataclass(frozen=True)
 class Desk:
-    """Records the routes name: a hand-out by the designee (and its receipt's print job), and
-    another for the second route that voids one (the log's)."""
+    """Records the routes name: a hand-out by the designee (and its receipt's print job),
+    another for the second route that voids one (the log's), and a person on the waitlist."""
 
     distribution_id: str
     job_id: int
     user_id: int
     other_id: str
+    entry_id: int
 
 
 OTHER_AWARD = "urn:uuid:99999999-9999-4999-8999-999999999999"
@@ -119,7 +125,9 @@ def desk(app: Flask, tmp_path: Path) -> Desk:
         other = hand_out(OTHER_AWARD, str(uuid.uuid4()),
                          factories.staff_id("designee")).distribution
         job = db.session.scalar(select(PrintJob.id).where(PrintJob.distribution_id == dist.id))
-        found = Desk(dist.id, int(job or 0), factories.staff_id("designee"), other.id)
+        waiting = add_to_waitlist(factories.CARA_CHALLENGES, factories.staff_id("designee"))
+        found = Desk(dist.id, int(job or 0), factories.staff_id("designee"), other.id,
+                     waiting.entry.id)
         db.session.remove()
     assert found.job_id
     return found
@@ -130,7 +138,7 @@ def url(app: Flask, route: Route, desk: Desk, **given: Any) -> str:
     record = desk.other_id if route.endpoint == "log.void" else desk.distribution_id
     values: dict[str, Any] = {"distribution_id": record, "job_id": desk.job_id,
                               "action": "cancel", "user_id": desk.user_id,
-                              "filename": "kiosk.css", **given}
+                              "filename": "kiosk.css", "entry_id": desk.entry_id, **given}
     query = {"scan.lookup": {"q": "alice"}, "scan.lookup_award": {"award": factories.ALICE_TRAUMA},
              "reports.period": {"from": "2026-01-01", "to": "2026-01-31"}}
     [rule] = app.url_map.iter_rules(route.endpoint)
@@ -153,6 +161,8 @@ def form(endpoint: str, hx: bool) -> dict[str, Any]:
         "log.void": lambda: {"reason": "handed to the wrong person"},
         "office.receive": lambda: {"credential": factories.TRAUMA, "qty": "2"},
         "office.count": lambda: {"credential": factories.BALANCE, "counted": "5"},
+        "waitlist.contacted": lambda: {"note": "left a message"},
+        "waitlist.remove": lambda: {"reason": "not_eligible"},
         "admin.add_user": lambda: {"name": f"Nia {uuid.uuid4().hex[:6]}", "pin": "5555",
                                    "role": "designee"},
         "admin.change_user": lambda: {"role": "designee"},

@@ -23,12 +23,10 @@ CHALLENGES = factories.CHALLENGES
 
 
 def _waitlist_rows(office):  # type: ignore[no-untyped-def]
-    doc = page(office.get("/stock"))
-    heading = [h for h in doc.find_all("h2") if h.text == "Waitlist"]
-    assert heading
-    tables = [t for t in doc.find_all("table") if t.find("th", scope="col")
-              and "Since" in t.one("thead").text]
-    return [tr.text for table in tables for tr in table.one("tbody").find_all("tr")]
+    """The people on the call-back list (templates/waitlist.html), one line each."""
+    doc = page(office.get("/waitlist"))
+    return [tr.text for table in doc.find_all("table", class_="call-backs")
+            for tr in table.one("tbody").find_all("tr", id=True)]
 
 
 def test_out_of_stock_offers_the_waitlist(designee):
@@ -102,7 +100,7 @@ def test_the_waitlist_holds_a_person_once(designee, office, app):
 
 
 def test_nobody_waiting_is_said_plainly(office):
-    assert "Nobody is waiting for a pin." in page(office.get("/stock")).text
+    assert "Nobody is waiting for a pin." in page(office.get("/waitlist")).text
 
 
 def test_a_pin_in_stock_is_not_waitlisted(designee, app):
@@ -123,7 +121,7 @@ def test_after_a_shipment_the_waiting_person_gets_the_pin(designee, office, app)
     designee.hx_post("/waitlist", data={"payload": factories.CARA_CHALLENGES})
     office.hx_post("/stock/receive", data={"credential": CHALLENGES, "qty": "2"})
     hand_out(designee, factories.CARA_CHALLENGES)
-    assert "Nobody is waiting for a pin." in page(office.get("/stock")).text
+    assert "Nobody is waiting for a pin." in page(office.get("/waitlist")).text
 
 
 # The Stock page ---------------------------------------------------------------------------

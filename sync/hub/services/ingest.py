@@ -32,6 +32,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from kiosk.domain.text import without_unshown
+from kiosk.domain.waitlist import HANDED_OUT
 from kiosk.domain.words import count
 from kiosk.sync.protocol import Event, ProtocolError, parse_time, read_event
 
@@ -172,7 +173,8 @@ def _apply(session: Session, kiosk: Kiosk, events: list[Event]) -> list[changes.
                                 counted - expected, e, at, _text(p, "note", 500)))
             reconcile.record_count(session, building, e.id, _text(p, "credential", 300),
                                    counted, expected, at)
-        elif e.kind in ("waitlist_added", "waitlist_fulfilled"):
+        elif e.kind in ("waitlist_added", "waitlist_fulfilled", "waitlist_contacted",
+                        "waitlist_removed"):
             _waitlist(session, building, p, e.kind, at)
         elif e.kind == "stock_applied":
             reconcile.note_applied(session, _text(p, "ref", 64), building)
@@ -246,18 +248,32 @@ def _hand_outs(session: Session, kiosk: Kiosk, events: list[Event],
 
 def _waitlist(session: Session, building: int, p: dict[str, Any], kind: str,
               at: datetime) -> None:
+    """The person's entry at the sender's building (the only one a kiosk reaches: the hub keys
+    it by the kiosk's own building, never by a payload's)."""
     employee, credential = _text(p, "employee_id", 64), _text(p, "credential", 300)
-    status = "waiting" if kind == "waitlist_added" else "fulfilled"
     found = session.scalar(select(HubWaitlist).where(
         HubWaitlist.building_id == building, HubWaitlist.employee_id == employee,
         HubWaitlist.credential == credential))
-    if found is None:
-        session.add(HubWaitlist(building_id=building, employee_id=employee,
-                                credential=credential, status=status, since=at))
-    else:
-        found.status = status
-        if status == "waiting":
-            found.since = at
+    if found is None:  # an entry the hub never heard added (its event refused, say): kept
+        found = HubWaitlist(building_id=building, employee_id=employee,
+                            credential=credential, status="waiting", since=at, contacts=0,
+                            close_reason="", close_note="")
+        session.add(found)
+    if kind == "waitlist_added":  # on it again: a new entry, with no call-backs yet
+        found.status, found.since, found.closed_at = "waiting", at, None
+        found.close_reason, found.close_note = "", ""
+        found.contacts, found.contacted_at = 0, None
+    elif kind == "waitlist_contacted":
+        found.contacts = (found.contacts or 0) + 1
+        if found.contacted_at is None or at > found.contacted_at:
+            found.contacted_at = at
+    elif kind == "waitlist_fulfilled":
+        found.status, found.closed_at, found.close_reason = "fulfilled", at, HANDED_OUT
+        found.close_note = ""
+    else:  # waitlist_removed
+        found.status, found.closed_at = "removed", at
+        found.close_reason = _text(p, "reason", 32) or "other"
+        found.close_note = _text(p, "note", 500)
 
 
 def _stock(building: int, credential: object, kind: str, qty: int, e: Event, at: datetime,

@@ -151,6 +151,8 @@ class PinRow:
     last_count_at: datetime | None = None
     variance: int | None = None  # counted minus what the kiosk expected at that count
     waitlist: int = 0
+    called_back: int = 0  # of those waiting, people called back at least once
+    removed: int = 0  # taken off the waitlist by office staff, with a reason
     extra: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -191,14 +193,20 @@ def dashboard() -> list[PinRow]:
         if row is not None:
             row.last_count, row.last_count_at = count.counted, count.at
             row.variance = count.counted - count.expected
-    for building_id, credential, waiting in session.execute(
-        select(HubWaitlist.building_id, HubWaitlist.credential, func.count())
-        .where(HubWaitlist.status == "waiting")
-        .group_by(HubWaitlist.building_id, HubWaitlist.credential)
+    called = case((HubWaitlist.contacts > 0, 1), else_=0)
+    for building_id, credential, status, people, called_back in session.execute(
+        select(HubWaitlist.building_id, HubWaitlist.credential, HubWaitlist.status,
+               func.count(), func.sum(called))
+        .where(HubWaitlist.status.in_(("waiting", "removed")))
+        .group_by(HubWaitlist.building_id, HubWaitlist.credential, HubWaitlist.status)
     ):
         row = rows.get((building_id, credential))
-        if row is not None:
-            row.waitlist = int(waiting)
+        if row is None:
+            continue
+        if status == "waiting":
+            row.waitlist, row.called_back = int(people), int(called_back or 0)
+        else:
+            row.removed = int(people)
     return list(rows.values())
 
 
