@@ -24,6 +24,7 @@ from kiosk.domain.staff import ROLES, can
 from kiosk.extensions import db
 from kiosk.models import PrintJob
 from kiosk.services.hand_out import hand_out
+from kiosk.services.lookups import credential_named
 from tests import factories
 from tests.conftest import KioskClient
 from tests.web.helpers import HX, add_award, html, page
@@ -51,6 +52,9 @@ NEEDS = {
     "log.void": "void_own",  # and may_void, as scan.void
     "log.reprint": "printer",
     "office.stock": "stock", "office.receive": "stock", "office.count": "stock",
+    "office.adjust": "stock",  # with a reason; never below zero
+    "office.ledger": "stock",  # a pin's ledger and reconciliation
+    "office.low_at": "stock",  # a pin's low-stock threshold: office and admin
     "printer.page": "scan",  # a designee's queue shows the jobs of their own hand-outs only
     "printer.badges": "scan",
     "printer.receipt_pdf": "scan",  # and may_see_receipt: test_record_matrix.py
@@ -103,6 +107,7 @@ class Desk:
     job_id: int
     user_id: int
     other_id: str
+    credential_id: int  # a pin's (its ledger, its threshold)
 
 
 OTHER_AWARD = "urn:uuid:99999999-9999-4999-8999-999999999999"
@@ -117,7 +122,8 @@ def desk(app: Flask, tmp_path: Path) -> Desk:
         other = hand_out(OTHER_AWARD, str(uuid.uuid4()),
                          factories.staff_id("designee")).distribution
         job = db.session.scalar(select(PrintJob.id).where(PrintJob.distribution_id == dist.id))
-        found = Desk(dist.id, int(job or 0), factories.staff_id("designee"), other.id)
+        found = Desk(dist.id, int(job or 0), factories.staff_id("designee"), other.id,
+                     credential_named(factories.TRAUMA).id)
         db.session.remove()
     assert found.job_id
     return found
@@ -128,7 +134,8 @@ def url(app: Flask, route: Route, desk: Desk, **given: Any) -> str:
     record = desk.other_id if route.endpoint == "log.void" else desk.distribution_id
     values: dict[str, Any] = {"distribution_id": record, "job_id": desk.job_id,
                               "action": "cancel", "user_id": desk.user_id,
-                              "filename": "kiosk.css", **given}
+                              "filename": "kiosk.css", "credential_id": desk.credential_id,
+                              **given}
     query = {"scan.lookup": {"q": "alice"}, "scan.lookup_award": {"award": factories.ALICE_TRAUMA}}
     [rule] = app.url_map.iter_rules(route.endpoint)
     named: dict[str, Any] = {**{k: values[k] for k in rule.arguments},
@@ -150,6 +157,9 @@ def form(endpoint: str, hx: bool) -> dict[str, Any]:
         "log.void": lambda: {"reason": "handed to the wrong person"},
         "office.receive": lambda: {"credential": factories.TRAUMA, "qty": "2"},
         "office.count": lambda: {"credential": factories.BALANCE, "counted": "5"},
+        "office.adjust": lambda: {"credential": factories.TRAUMA, "reason": "found",
+                                  "qty": "1"},
+        "office.low_at": lambda: {"low_at": "4"},
         "admin.add_user": lambda: {"name": f"Nia {uuid.uuid4().hex[:6]}", "pin": "5555",
                                    "role": "designee"},
         "admin.change_user": lambda: {"role": "designee"},
