@@ -47,8 +47,9 @@ MAX_JSON_VALUES = 200_000
 # Quantities and counts in stock events: a kiosk takes at most 100,000 pins a shipment or
 # count; twice this bound (a count's difference) still fits the hub's 32-bit ledger columns.
 MAX_COUNT = 10**9
+# (An adjustment's qty carries its sign: the bound is on its size either way.)
 COUNT_FIELDS = {"stock_received": ("qty",), "stock_counted": ("counted", "expected"),
-                "stock_applied": ("qty",)}
+                "stock_applied": ("qty",), "stock_adjusted": ("qty",)}
 # The times the protocol takes: a day inside what Python holds, so that every time zone can
 # show them (0001-01-01 UTC is still 31 December of year 0 in New York: an OverflowError on
 # every page that shows it). A kiosk clock years off is still taken, and flagged by its offset.
@@ -59,9 +60,9 @@ BUNDLE_FORMAT = "pin-kiosk-sync-bundle"
 # Every kind a kiosk sends (docs/sync-protocol.md); the hub stores kiosk_restored and applies
 # nothing for it.
 EVENT_KINDS = frozenset({
-    "pin_handed_out", "hand_out_voided", "stock_received", "stock_counted", "stock_applied",
-    "waitlist_added", "waitlist_fulfilled", "waitlist_contacted", "waitlist_removed",
-    "kiosk_restored",
+    "pin_handed_out", "hand_out_voided", "stock_received", "stock_counted", "stock_adjusted",
+    "stock_applied", "waitlist_added", "waitlist_fulfilled", "waitlist_contacted",
+    "waitlist_removed", "kiosk_restored",
 })
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 # heading of the reconciliation -> the ledger's movement kinds summed under it
 HEADINGS = {
@@ -104,3 +105,50 @@ def reconcile(opening: int, movements: Iterable[tuple[str, int]]) -> Reconciliat
         transfers_out=-sums["transfers_out"], handed_out=-sums["handed_out"],
         voided=sums["voided"], adjustments=sums["adjustments"],
         count_corrections=sums["count_corrections"], closing=closing)
+
+
+# a movement's kind -> what the ledger page says it was
+MOVEMENT_WORDS = {
+    "received": "Shipment received",
+    "transfer_in": "Transfer in",
+    "transfer_out": "Transfer out",
+    "issued": "Handed out",
+    "voided": "Void",
+    "adjust": "Adjustment",
+    "count": "Count correction",
+}
+
+
+def reason_words(reason: str) -> str:
+    """An adjustment's reason as staff read it ("Other" without its hint)."""
+    if reason == "other":
+        return "Other"
+    return ADJUSTMENT_REASONS[reason][0] if reason in ADJUSTMENT_REASONS else reason
+
+
+def movement_words(kind: str, reason: str = "", receipt: str = "") -> str:
+    """What a movement was, in words: "Handed out (receipt PJE-00042)", "Adjustment: Damaged"."""
+    words = MOVEMENT_WORDS.get(kind, kind)
+    if kind == "issued" and receipt:
+        return f"{words} (receipt {receipt})"
+    if kind == "voided" and receipt:
+        return f"{words} (receipt {receipt})"
+    if kind == "adjust" and reason:
+        return f"{words}: {reason_words(reason)}"
+    return words
+
+
+def period_dates(first: str, last: str, today: date) -> tuple[date, date]:
+    """The period a person asked for (ISO dates, either may be empty): by default this month
+    so far. :class:`LedgerError` for a date that is not one, or a period that ends before it
+    starts."""
+    try:
+        start = date.fromisoformat(first.strip()) if first.strip() else today.replace(day=1)
+        end = date.fromisoformat(last.strip()) if last.strip() else today
+    except ValueError:
+        raise LedgerError("A date is a day such as 2026-12-01.") from None
+    if end < start:
+        raise LedgerError("The period ends before it starts: swap the dates.")
+    if end - start > timedelta(days=3660):
+        raise LedgerError("Ten years at most in one period.")
+    return start, end

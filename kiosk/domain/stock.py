@@ -51,3 +51,28 @@ def count_delta(expected: int, counted: int) -> int:
     if counted < 0:
         raise StockError("A count cannot be below zero.")
     return counted - expected
+
+
+MAX_LOW_AT = 100_000
+
+
+def low_at_value(typed: str) -> int:
+    """A low-stock threshold as a person types it: a whole number of pins, 0 to 100,000."""
+    try:
+        value = int(typed.strip())
+    except ValueError:
+        raise StockError("The threshold is a whole number of pins, 0 or more.") from None
+    if not 0 <= value <= MAX_LOW_AT:
+        raise StockError(f"The threshold is a number of pins from 0 to {MAX_LOW_AT:,}.")
+    return value
+
+
+def is_low(on_hand: int, low_at: int) -> bool:
+    """At or under its threshold: the banner on every page names the pin."""
+    return on_hand <= low_at
+
+
+def low_stock_words(pin: str, on_hand: int, low_at: int) -> str:
+    """One pin in the low-stock banner: "Finding Balance pin, 3 left (low at 5)"."""
+    left = "none left" if on_hand <= 0 else f"{on_hand} left"
+    return f"{pin}, {left} (low at {low_at})"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..domain.stock import low_stock_words
 from . import lookups
 from .district_status import SyncStatus, sync_status
 from .printing import PrinterView, printer_view
@@ -18,6 +19,11 @@ class KioskStatus:
     printer: PrinterView
     sync: SyncStatus
     badge_data_as_of: datetime | None
+
+    @property
+    def low_stock(self) -> list[str]:
+        """The pins at or under their threshold, in words for the banner on every page."""
+        return [low_stock_words(s.pin, s.on_hand, s.low_at) for s in self.stock if s.low]
 
 
 def kiosk_status() -> KioskStatus:

@@ -223,6 +223,13 @@ class SimKiosk:
                                             "expected": expected, "note": "",
                                             "at": utcnow().isoformat()})
 
+    def adjusted(self, credential: str, qty: int, reason: str = "damaged",
+                 note: str = "") -> dict[str, Any]:
+        """An adjustment (kiosk/services/stock.py:adjust_stock): ``qty`` signed."""
+        return self.event("stock_adjusted", {"credential": credential, "qty": qty,
+                                             "reason": reason, "note": note,
+                                             "at": utcnow().isoformat()})
+
     def waitlisted(self, employee_id: str, credential: str, award_id: str) -> dict[str, Any]:
         return self.event("waitlist_added", {"employee_id": employee_id,
                                              "credential": credential, "award_id": award_id,

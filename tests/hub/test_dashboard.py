@@ -65,7 +65,8 @@ def test_the_dashboard_shows_them(season, viewer):
     assert {k: v for k, v in north.items() if k != "last_count"} == {
         "pin": "Trauma pin check",  # it needs a look: the count was one short
         "allocated": "20", "moved": "-4", "received": "6", "handed_out": "3", "voided": "1",
-        "count_corrections": "-1", "expected": "19", "variance": "-1", "waitlist": "0"}
+        "adjusted": "0", "count_corrections": "-1", "expected": "19", "variance": "-1",
+        "waitlist": "0"}
     assert north["last_count"].startswith("19 on ")
     assert _cells(_row(doc, SHEPHERDSTOWN, TRAUMA))["moved"] == "+4"
     assert _cells(_row(doc, PAGE_JACKSON, BALANCE))["waitlist"] == "1"
@@ -111,3 +112,27 @@ def test_a_new_hub_says_what_to_do_first(hub, admin):
     assert "No buildings yet" in doc.one(id="pins").text
     assert "No kiosk has enrolled yet." in doc.one(id="kiosks").text
     assert "No open exceptions." in doc.text
+
+
+def test_adjustments_count_in_the_buildings_stock_with_their_reasons(district, viewer):
+    """A kiosk's adjustments (damaged, lost, found...) are in the building's expected stock, in
+    a column of their own, with how many; the reason in words leads each ledger line's note."""
+    from sqlalchemy import select
+
+    from kiosk.sync.hub.extensions import hub_db
+    from kiosk.sync.hub.models import HubStock
+
+    district.allocate(PAGE_JACKSON, TRAUMA, 10)
+    north = district.kiosk(PAGE_JACKSON)
+    assert north.send(north.adjusted(TRAUMA, -2, "damaged", "dropped <script>x</script>"),
+                      north.adjusted(TRAUMA, -1, "lost"),
+                      north.adjusted(TRAUMA, 1, "found", "behind the desk")) == ["accepted"] * 3
+    row = district.rows()[(PAGE_JACKSON, TRAUMA)]
+    assert (row.adjusted, row.adjustments, row.expected) == (-2, 3, 8)
+    cells = _cells(_row(page(viewer.get("/")), PAGE_JACKSON, TRAUMA))
+    assert (cells["adjusted"], cells["expected"]) == ("-2 (3)", "8")
+    assert _cells(_row(page(viewer.get("/")), SHEPHERDSTOWN, TRAUMA))["adjusted"] == "0"
+    notes = district.call(lambda: sorted((s.kind, s.qty, s.note) for s in hub_db.session.scalars(
+        select(HubStock).where(HubStock.kind == "adjust"))))
+    assert notes == [("adjust", -2, "Damaged: dropped <script>x</script>"),
+                     ("adjust", -1, "Lost"), ("adjust", 1, "Found: behind the desk")]

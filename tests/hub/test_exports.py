@@ -103,7 +103,7 @@ def test_the_dashboard_as_pdf(reported, viewer, hub, tmp_path):
     layout = pdf_text(data, tmp_path, layout=True)
     north = next(line for line in layout.splitlines()
                  if line.startswith(PAGE_JACKSON) and "Trauma pin" in line)
-    assert north.split("Trauma pin")[1].split()[:7] == ["12", "-2", "0", "2", "0", "-1", "7"]
+    assert north.split("Trauma pin")[1].split()[:8] == ["12", "-2", "0", "2", "0", "0", "-1", "7"]
 
 
 def test_a_long_report_wraps_names_and_continues_on_the_next_pages(hub, district, admin,

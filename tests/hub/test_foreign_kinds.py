@@ -68,6 +68,28 @@ def test_a_hand_out_that_names_another_building_is_the_senders(hub: Flask,
     assert district.open_exceptions() == []
 
 
+def test_an_adjustment_that_names_another_building_is_the_senders(hub: Flask,
+                                                                  district: District) -> None:
+    """An adjustment's payload naming another building changes the sender's stock only."""
+    here, there = district.kiosk(PAGE_JACKSON), district.kiosk(SHEPHERDSTOWN)
+    usual = _scratch(there).adjusted(TRAUMA, -3, "lost", "=HYPERLINK(\"x\")")
+    event = there.event("stock_adjusted", {**usual["payload"], **_elsewhere(district)})
+
+    assert there.send(event) == ["accepted"]
+
+    ours = district.building_id(SHEPHERDSTOWN)
+    with hub.app_context():
+        lines = [(s.building_id, s.kind, s.qty, s.note)
+                 for s in hub_db.session.scalars(select(HubStock))]
+        hub_db.session.remove()
+    assert lines == [(ours, "adjust", -3, 'Lost: =HYPERLINK("x")')]
+    rows = district.rows()
+    assert rows[(SHEPHERDSTOWN, TRAUMA)].adjusted == -3
+    assert rows[(PAGE_JACKSON, TRAUMA)].adjusted == 0
+    assert here.seq == 0  # Page Jackson's kiosk sent nothing
+    assert district.open_exceptions() == []
+
+
 def _restored(kiosk: SimKiosk, **names: Any) -> dict[str, Any]:
     return kiosk.event("kiosk_restored", {
         "restored_at": time_text(utcnow()), "backup": "kiosk-2026-12-01.sqlite3",
@@ -106,6 +128,7 @@ EVENTS: dict[str, Callable[[SimKiosk, District], list[dict[str, Any]]]] = {
                                      k.void(hand_out)],
     "stock_received": lambda k, d: [k.received(TRAUMA, 3)],
     "stock_counted": lambda k, d: [k.counted(TRAUMA, 2, 3)],
+    "stock_adjusted": lambda k, d: [k.adjusted(TRAUMA, -2, "damaged")],
     "stock_applied": lambda k, d: [k.event("stock_applied", {
         "ref": _allocated(d, k.building), "credential": TRAUMA, "qty": 5,
         "kind": "allocated"})],

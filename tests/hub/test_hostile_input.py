@@ -177,6 +177,8 @@ BAD_EVENTS: dict[str, tuple[str, Mutation]] = {
     "qty beyond 2**31": ("stock_received", _payload("qty", 2**31)),
     "qty beyond 2**63": ("stock_received", _payload("qty", 2**63 + 5)),
     "counted beyond 2**31": ("stock_counted", _payload("counted", 2**40)),
+    "adjustment beyond -2**31": ("stock_adjusted", _payload("qty", -(2**40))),
+    "adjustment beyond 2**63": ("stock_adjusted", _payload("qty", 2**63 + 5)),
     "prev_hash with a NUL": ("stock_received", _set("prev_hash", "0" * 63 + "\x00")),
     "hash a megabyte": ("stock_received", _set("hash", "a" * 1_000_000)),
 }
@@ -185,6 +187,8 @@ BAD_EVENTS: dict[str, tuple[str, Mutation]] = {
 def _event(kiosk: SimKiosk, kind: str) -> dict[str, Any]:
     if kind == "stock_counted":
         return kiosk.counted(TRAUMA, 4, 5)
+    if kind == "stock_adjusted":
+        return kiosk.adjusted(TRAUMA, -2, "damaged")
     return kiosk.received(TRAUMA, 5, note="box 1")
 
 
@@ -210,6 +214,15 @@ def test_a_number_too_large_for_a_float_rejects_its_event_only(api, kiosk, hub):
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     assert [r["status"] for r in response.get_json()["results"]] == ["rejected", "accepted"]
     assert _stored(hub) == {good["id"]}
+
+
+def test_an_adjustment_that_takes_pins_away_is_taken(api, kiosk, hub):
+    """An adjustment's qty is signed: -2 damaged is a count the protocol takes."""
+    taken = kiosk.adjusted(TRAUMA, -2, "damaged", "dropped")
+    response = _push(api, kiosk, {"protocol": 1, "events": [taken]})
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    assert [r["status"] for r in response.get_json()["results"]] == ["accepted"]
+    assert _stored(hub) == {taken["id"]}
 
 
 # --- bodies that are not JSON the protocol takes ----------------------------------------------

@@ -277,6 +277,7 @@ FOREIGN_RECORD_TESTS = {
     "stock_received": [SYNC + "test_stock_counts_and_the_waitlist_go_to_the_senders_building",
                        SYNC + "test_another_kiosks_event_is_refused"],
     "stock_counted": [SYNC + "test_stock_counts_and_the_waitlist_go_to_the_senders_building"],
+    "stock_adjusted": [KINDS + "test_an_adjustment_that_names_another_building_is_the_senders"],
     "waitlist_added": [SYNC + "test_stock_counts_and_the_waitlist_go_to_the_senders_building"],
     "waitlist_fulfilled": [SYNC + "test_stock_counts_and_the_waitlist_go_to_the_senders_"
                                   "building"],

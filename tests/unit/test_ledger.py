@@ -42,3 +42,31 @@ def test_an_adjustments_sign_comes_from_its_reason(reason: str, qty: int, note: 
 def test_an_adjustment_that_makes_no_sense_is_refused(reason: str, qty: int, note: str) -> None:
     with pytest.raises(LedgerError):
         adjustment_delta(reason, qty, note)
+
+
+def test_each_movement_is_said_in_words() -> None:
+    from kiosk.domain.ledger import movement_words
+
+    assert movement_words("received") == "Shipment received"
+    assert movement_words("issued", receipt="PJE-00042") == "Handed out (receipt PJE-00042)"
+    assert movement_words("voided", receipt="PJE-00042") == "Void (receipt PJE-00042)"
+    assert movement_words("adjust", "damaged") == "Adjustment: Damaged"
+    assert movement_words("adjust", "returned") == "Adjustment: Returned to the district"
+    assert movement_words("adjust", "other") == "Adjustment: Other"
+    assert movement_words("count") == "Count correction"
+    assert (movement_words("transfer_in"), movement_words("transfer_out")) == (
+        "Transfer in", "Transfer out")
+
+
+def test_a_period_is_this_month_so_far_unless_asked() -> None:
+    from datetime import date
+
+    from kiosk.domain.ledger import period_dates
+
+    today = date(2026, 12, 17)
+    assert period_dates("", "", today) == (date(2026, 12, 1), today)
+    assert period_dates("2026-11-03", "2026-11-30", today) == (date(2026, 11, 3),
+                                                               date(2026, 11, 30))
+    for first, last in (("2026-02-30", ""), ("yesterday", ""), ("2026-12-05", "2026-12-04")):
+        with pytest.raises(LedgerError):
+            period_dates(first, last, today)

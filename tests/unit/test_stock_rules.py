@@ -53,3 +53,22 @@ def test_a_count_writes_the_difference():
 def test_a_count_below_zero_is_refused():
     with pytest.raises(StockError):
         count_delta(expected=3, counted=-1)
+
+
+def test_a_threshold_is_a_number_of_pins_from_0_to_100000() -> None:
+    from kiosk.domain.stock import low_at_value
+
+    assert [low_at_value(t) for t in ("0", " 12 ", "100000")] == [0, 12, 100_000]
+    for typed in ("-1", "100001", "", "2.5", "five"):
+        with pytest.raises(StockError):
+            low_at_value(typed)
+
+
+def test_a_pin_at_its_threshold_is_low_and_the_banner_says_how_many_are_left() -> None:
+    from kiosk.domain.stock import is_low, low_stock_words, stock_state
+
+    assert is_low(5, 5) and not is_low(6, 5) and is_low(0, 0)
+    assert stock_state(3, 2) == "ok" and stock_state(3, 3) == "low" and stock_state(0, 0) == "empty"
+    assert low_stock_words("Finding Balance pin", 3, 5) == "Finding Balance pin, 3 left (low at 5)"
+    assert low_stock_words("Finding Balance pin", 0, 5) == (
+        "Finding Balance pin, none left (low at 5)")

@@ -69,14 +69,20 @@ def test_an_unexpected_failure_gets_a_calm_page_and_records_nothing(designee, ap
     assert not is_full_page(fragment)
 
 
-def test_an_error_on_a_panel_page_shows_above_the_panel_and_keeps_it(office):
-    """Refusing a bad shipment must not wipe the stock table and the form the person used."""
-    response = office.hx_post("/stock/receive", data={"credential": "Finding Balance", "qty": "0"},
+def test_an_error_on_a_panel_page_shows_at_its_form_and_keeps_it(office):
+    """Refusing a bad shipment must not wipe the stock table and the form the person used: the
+    panel comes back as stored, with why not at the form and what was typed still in it
+    (kiosk/views/answers.py; issue 13)."""
+    response = office.hx_post("/stock/receive", data={"credential": "Finding Balance", "qty": "0",
+                                                      "note": "slip 7"},
                               headers={"HX-Target": "stock-panel"})
     assert response.status_code == 400
-    assert response.headers["HX-Retarget"] == "#messages"
+    assert response.headers["HX-Retarget"] == "#stock-panel"
     assert response.headers["HX-Reswap"] == "innerHTML"
-    assert "whole number" in response.get_data(as_text=True)
+    form = page(response).one("form", id="receive-form")
+    assert "whole number" in form.one("p", role="alert").text
+    assert form.one("input", name="note").get("value") == "slip 7"
+    assert page(response).one("table", id="on-hand")
 
 
 def test_an_error_on_the_scan_page_takes_the_verdicts_place(designee):

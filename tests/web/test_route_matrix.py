@@ -24,6 +24,7 @@ from kiosk.domain.staff import ROLES, can
 from kiosk.extensions import db
 from kiosk.models import PrintJob
 from kiosk.services.hand_out import hand_out
+from kiosk.services.lookups import credential_named
 from kiosk.services.waitlist import add_to_waitlist
 from tests import factories
 from tests.conftest import KioskClient
@@ -55,6 +56,9 @@ NEEDS = {
     # the call-back list shows people's emails: office staff and administrators only
     "waitlist.page": "call_back", "waitlist.contacted": "call_back",
     "waitlist.remove": "call_back",
+    "office.adjust": "stock",  # with a reason; never below zero
+    "office.ledger": "stock",  # a pin's ledger and reconciliation
+    "office.low_at": "stock",  # a pin's low-stock threshold: office and admin
     "printer.page": "scan",  # a designee's queue shows the jobs of their own hand-outs only
     "printer.badges": "scan",
     "printer.receipt_pdf": "scan",  # and may_see_receipt: test_record_matrix.py
@@ -111,6 +115,7 @@ class Desk:
     user_id: int
     other_id: str
     entry_id: int
+    credential_id: int  # a pin's (its ledger, its threshold)
 
 
 OTHER_AWARD = "urn:uuid:99999999-9999-4999-8999-999999999999"
@@ -127,7 +132,7 @@ def desk(app: Flask, tmp_path: Path) -> Desk:
         job = db.session.scalar(select(PrintJob.id).where(PrintJob.distribution_id == dist.id))
         waiting = add_to_waitlist(factories.CARA_CHALLENGES, factories.staff_id("designee"))
         found = Desk(dist.id, int(job or 0), factories.staff_id("designee"), other.id,
-                     waiting.entry.id)
+                     waiting.entry.id, credential_named(factories.TRAUMA).id)
         db.session.remove()
     assert found.job_id
     return found
@@ -138,7 +143,8 @@ def url(app: Flask, route: Route, desk: Desk, **given: Any) -> str:
     record = desk.other_id if route.endpoint == "log.void" else desk.distribution_id
     values: dict[str, Any] = {"distribution_id": record, "job_id": desk.job_id,
                               "action": "cancel", "user_id": desk.user_id,
-                              "filename": "kiosk.css", "entry_id": desk.entry_id, **given}
+                              "filename": "kiosk.css", "entry_id": desk.entry_id,
+                              "credential_id": desk.credential_id, **given}
     query = {"scan.lookup": {"q": "alice"}, "scan.lookup_award": {"award": factories.ALICE_TRAUMA},
              "reports.period": {"from": "2026-01-01", "to": "2026-01-31"}}
     [rule] = app.url_map.iter_rules(route.endpoint)
@@ -163,6 +169,9 @@ def form(endpoint: str, hx: bool) -> dict[str, Any]:
         "office.count": lambda: {"credential": factories.BALANCE, "counted": "5"},
         "waitlist.contacted": lambda: {"note": "left a message"},
         "waitlist.remove": lambda: {"reason": "not_eligible"},
+        "office.adjust": lambda: {"credential": factories.TRAUMA, "reason": "found",
+                                  "qty": "1"},
+        "office.low_at": lambda: {"low_at": "4"},
         "admin.add_user": lambda: {"name": f"Nia {uuid.uuid4().hex[:6]}", "pin": "5555",
                                    "role": "designee"},
         "admin.change_user": lambda: {"role": "designee"},

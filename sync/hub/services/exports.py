@@ -64,10 +64,11 @@ def needs_a_look(row: reconcile.PinRow) -> bool:
 
 # Widths fit each header's longest word in bold 7.5 pt; names get the rest of the page.
 PIN_COLUMNS = (
-    Column("Building", 133), Column("Pin", 114), Column("Allocated", 48, True),
+    Column("Building", 133), Column("Pin", 78), Column("Allocated", 48, True),
     Column("Moved", 37, True), Column("Received", 47, True), Column("Handed out", 41, True),
-    Column("Voided", 38, True), Column("Count corrections", 56, True),
-    Column("Expected on hand", 48, True), Column("Last count", 70), Column("Variance", 46, True),
+    Column("Voided", 38, True), Column("Adjusted", 40, True),
+    Column("Count corrections", 56, True),
+    Column("Expected on hand", 48, True), Column("Last count", 66), Column("Variance", 46, True),
     Column("Waitlist", 42, True),
 )
 KIOSK_COLUMNS = (Column("Building", 200), Column("Kiosk", 170), Column("Last sync", 120),
@@ -84,14 +85,16 @@ def dashboard_sections() -> list[Section]:
     rows = reconcile.dashboard()
     pins = Section("Pins by building", PIN_COLUMNS, empty="No buildings yet.",
                    note="Expected on hand = allocated + moved + received - handed out + voided "
-                        "+ count corrections. Variance: the last count minus what the kiosk "
-                        "expected then. Shaded rows need a look: stock below zero, or a count "
-                        "that did not match.")
+                        "+ adjusted + count corrections. Adjusted: pins the building recorded "
+                        "as damaged, lost, found or returned (net). Variance: the last count "
+                        "minus what the kiosk expected then. Shaded rows need a look: stock "
+                        "below zero, or a count that did not match.")
     for i, r in enumerate(rows):
         last = (f"{r.last_count} on {_when(r.last_count_at, '%Y-%m-%d')}"
                 if r.last_count is not None else "never")
         pins.rows.append([r.building, r.pin, r.allocated, _signed(r.transferred), r.received,
-                          r.handed_out, r.voided, _signed(r.counted_adjustment), r.expected,
+                          r.handed_out, r.voided, _signed(r.adjusted),
+                          _signed(r.counted_adjustment), r.expected,
                           last, _signed(r.variance) if r.variance is not None else "",
                           r.waitlist])
         if needs_a_look(r):
@@ -146,10 +149,11 @@ def csv_text(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
 
 def dashboard_csv() -> str:
     header = ["building", "pin", "credential", "allocated", "moved", "received", "handed_out",
-              "voided", "count_corrections", "expected_on_hand", "last_count",
-              "last_count_on", "variance", "waitlist", "needs_a_look"]
+              "voided", "adjusted", "adjustments", "count_corrections", "expected_on_hand",
+              "last_count", "last_count_on", "variance", "waitlist", "needs_a_look"]
     rows = [[r.building, r.pin, r.credential, r.allocated, r.transferred, r.received,
-             r.handed_out, r.voided, r.counted_adjustment, r.expected,
+             r.handed_out, r.voided, r.adjusted, r.adjustments, r.counted_adjustment,
+             r.expected,
              r.last_count if r.last_count is not None else "",
              _when(r.last_count_at, "%Y-%m-%d"), r.variance if r.variance is not None else "",
              r.waitlist, "yes" if needs_a_look(r) else ""] for r in reconcile.dashboard()]

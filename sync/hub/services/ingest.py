@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from kiosk.domain.ledger import reason_words
 from kiosk.domain.text import without_unshown
 from kiosk.domain.waitlist import HANDED_OUT
 from kiosk.domain.words import count
@@ -173,6 +174,9 @@ def _apply(session: Session, kiosk: Kiosk, events: list[Event]) -> list[changes.
                                 counted - expected, e, at, _text(p, "note", 500)))
             reconcile.record_count(session, building, e.id, _text(p, "credential", 300),
                                    counted, expected, at)
+        elif e.kind == "stock_adjusted":  # damaged, lost, found, returned: the reason leads
+            stock.append(_stock(building, _text(p, "credential", 300), "adjust",
+                                _int(p.get("qty")), e, at, _adjustment_note(p)))
         elif e.kind in ("waitlist_added", "waitlist_fulfilled", "waitlist_contacted",
                         "waitlist_removed"):
             _waitlist(session, building, p, e.kind, at)
@@ -181,6 +185,14 @@ def _apply(session: Session, kiosk: Kiosk, events: list[Event]) -> list[changes.
     if stock:
         insert_quietly(session, HubStock.__table__, stock, ["ref", "kind"])
     return out
+
+
+def _adjustment_note(payload: dict[str, Any]) -> str:
+    """An adjustment's reason in words, then the kiosk's note: "Damaged: dropped in the hall"."""
+    reason = _text(payload, "reason", 32)
+    words = reason_words(reason) if reason else "No reason given"
+    note = _text(payload, "note", 500)
+    return f"{words}: {note}"[:500] if note else words
 
 
 def _manual_reason(payload: dict[str, Any]) -> str:

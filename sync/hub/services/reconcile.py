@@ -147,6 +147,8 @@ class PinRow:
     handed_out: int = 0
     voided: int = 0
     counted_adjustment: int = 0
+    adjusted: int = 0  # adjustments the kiosk recorded (damaged, lost, found...): net pins
+    adjustments: int = 0  # how many adjustments
     last_count: int | None = None
     last_count_at: datetime | None = None
     variance: int | None = None  # counted minus what the kiosk expected at that count
@@ -158,7 +160,7 @@ class PinRow:
     @property
     def expected(self) -> int:
         return (self.allocated + self.transferred + self.received - self.handed_out
-                + self.voided + self.counted_adjustment)
+                + self.voided + self.adjusted + self.counted_adjustment)
 
 
 def dashboard() -> list[PinRow]:
@@ -172,14 +174,17 @@ def dashboard() -> list[PinRow]:
                                                    pin.name)
     column = {"allocated": "allocated", "transfer_in": "transferred",
               "transfer_out": "transferred", "received": "received", "issued": "handed_out",
-              "voided": "voided", "count": "counted_adjustment"}
-    for building_id, credential, kind, total in session.execute(
-        select(HubStock.building_id, HubStock.credential, HubStock.kind, func.sum(HubStock.qty))
+              "voided": "voided", "count": "counted_adjustment", "adjust": "adjusted"}
+    for building_id, credential, kind, total, lines in session.execute(
+        select(HubStock.building_id, HubStock.credential, HubStock.kind, func.sum(HubStock.qty),
+               func.count())
         .group_by(HubStock.building_id, HubStock.credential, HubStock.kind)
     ):
         row = rows.get((building_id, credential))
         if row is None or kind not in column:
             continue
+        if kind == "adjust":
+            row.adjustments += int(lines)
         value = int(total or 0)
         if kind == "issued":
             value = -value
