@@ -40,9 +40,11 @@ def test_the_queue_lists_each_exception_in_plain_words(found, viewer):
     assert set(rows) == {"duplicate", "revoked_award", "clock"}
     duplicate = [td.text for td in rows["duplicate"].find_all("td")]
     assert duplicate[1] == "Same pin given twice"
-    assert duplicate[2] == SHEPHERDSTOWN
-    assert duplicate[4] == (f"The same pin ({TRAUMA}) was given to employee E1 2 times: at "
-                            f"{PAGE_JACKSON}, {SHEPHERDSTOWN}.")
+    assert duplicate[2] == "Alice Able E1"  # the person, linked to their page
+    assert duplicate[3] == f"{PAGE_JACKSON}{SHEPHERDSTOWN}"  # both buildings, one a line
+    assert duplicate[5].startswith(
+        f"The same pin ({TRAUMA}) was given to Alice Able (E1) 2 times: at {PAGE_JACKSON}, "
+        f"{SHEPHERDSTOWN}.")
     assert [td.text for td in rows["revoked_award"].find_all("td")][1] == \
         "Pin given against a revoked award"
     assert "about 10 minutes fast" in rows["clock"].text
