@@ -21,6 +21,10 @@ from ..extensions import hub_db
 from ..models import HubBuilding, HubException, HubHandOut, Kiosk
 from . import people
 
+# the kinds about a hand-out to a person: their details name the hand-outs (and, since
+# migration h0007, the person, buildings, receipts and kiosks)
+ABOUT_HAND_OUTS = frozenset({"duplicate", "revoked_award", "unknown_award"})
+
 
 @dataclass(frozen=True)
 class HandOutAt:
@@ -47,7 +51,7 @@ class Involved:
 
 
 def hand_outs_at(session: Session, ids: Sequence[str]) -> list[HandOutAt]:
-    """These hand-outs with their buildings and kiosks, in the order given."""
+    """These hand-outs with their buildings and kiosks, by building name, then receipt."""
     if not ids:
         return []
     found = {r[0]: HandOutAt(r[0], r[1], r[2], r[3], r[4], r[5] or r[4]) for r in session.execute(
@@ -56,7 +60,7 @@ def hand_outs_at(session: Session, ids: Sequence[str]) -> list[HandOutAt]:
         .join(HubBuilding, HubBuilding.id == HubHandOut.building_id)
         .join(Kiosk, Kiosk.id == HubHandOut.kiosk_id)
         .where(HubHandOut.id.in_(list(ids))))}
-    return [found[i] for i in ids if i in found]
+    return sorted(found.values(), key=lambda h: (h.building.casefold(), h.receipt, h.kiosk))
 
 
 def hand_out_details(session: Session, employee_id: str, name: str,
@@ -66,14 +70,19 @@ def hand_out_details(session: Session, employee_id: str, name: str,
     at = hand_outs_at(session, ids)
     return {
         "person": {"employee_id": employee_id, "name": name},
-        "buildings": [{"id": b, "name": n} for b, n in
-                      dict.fromkeys((h.building_id, h.building) for h in at)],
+        "buildings": [{"id": b, "name": n} for b, n in _buildings(at)],
         "receipts": list(dict.fromkeys(h.receipt for h in at if h.receipt)),
         "kiosks": list(dict.fromkeys(h.kiosk for h in at)),
         "hand_outs": [{"distribution_id": h.distribution_id, "building_id": h.building_id,
                        "building": h.building, "receipt": h.receipt, "kiosk_id": h.kiosk_id,
                        "kiosk": h.kiosk} for h in at],
     }
+
+
+def _buildings(hand_outs: Sequence[HandOutAt]) -> list[tuple[int | None, str]]:
+    """Every building of these hand-outs, once each, in name order."""
+    return sorted(dict.fromkeys((h.building_id, h.building) for h in hand_outs),
+                  key=lambda b: (b[1].casefold(), b[1]))
 
 
 def _details(exc: HubException) -> dict[str, Any]:
@@ -112,12 +121,14 @@ def _stored_hand_outs(details: dict[str, Any]) -> list[HandOutAt]:
 
 def involved(session: Session, exceptions: Sequence[HubException]) -> dict[int, Involved]:
     """Exception id -> what it involves, for these exceptions (a few queries for them all)."""
-    read = {e.id: _details(e) for e in exceptions}
+    read = {e.id: _details(e) if e.kind in ABOUT_HAND_OUTS else {} for e in exceptions}
+    stock = {e.id: _details(e) for e in exceptions if e.kind == "stock_below_zero"}
     missing = sorted({i for e in exceptions if not _stored_hand_outs(read[e.id])
                       for i in _named_ids(read[e.id])})
     looked_up = {h.distribution_id: h for h in hand_outs_at(session, missing)}
-    employees = dict(session.execute(select(HubHandOut.id, HubHandOut.employee_id)
-                                     .where(HubHandOut.id.in_(missing)))) if missing else {}
+    employees = {r[0]: r[1] for r in session.execute(
+        select(HubHandOut.id, HubHandOut.employee_id).where(HubHandOut.id.in_(missing)))
+    } if missing else {}
     out: dict[int, Involved] = {}
     for e in exceptions:
         details = read[e.id]
@@ -126,18 +137,18 @@ def involved(session: Session, exceptions: Sequence[HubException]) -> dict[int, 
         if isinstance(person, dict):
             found.employee_id = _text(person.get("employee_id"))
             found.name = _text(person.get("name"))
-        found.hand_outs = _stored_hand_outs(details) or [
-            looked_up[i] for i in _named_ids(details) if i in looked_up]
+        found.hand_outs = _stored_hand_outs(details) or sorted(
+            (looked_up[i] for i in _named_ids(details) if i in looked_up),
+            key=lambda h: (h.building.casefold(), h.receipt, h.kiosk))
         if not found.employee_id:
             found.employee_id = e.employee_id or next(
                 (employees[i] for i in _named_ids(details) if i in employees), "")
-        found.buildings = list(dict.fromkeys((h.building_id, h.building)
-                                             for h in found.hand_outs))
+        found.buildings = _buildings(found.hand_outs)
         if not found.buildings and e.building is not None:
             found.buildings = [(e.building.id, e.building.name)]
         found.kiosks = list(dict.fromkeys(h.kiosk for h in found.hand_outs if h.kiosk))
         if e.kind == "stock_below_zero":
-            found.pin = _text(details.get("credential"))
+            found.pin = _text(stock[e.id].get("credential"))
         out[e.id] = found
     unnamed = {f.employee_id for f in out.values() if f.employee_id and not f.name}
     named = people.names(session, unnamed)
