@@ -181,7 +181,8 @@ def test_a_duplicate_carries_the_person_every_building_receipt_and_kiosk(distric
     assert row.one("a", class_="person").get("href") == "/people/E1"
     assert {(a.text, a.get("href")) for a in row.find_all("a", class_="receipt-link")} == {
         ("PJE-00001", "/hand-outs?q=PJE-00001"), ("SMS-00001", "/hand-outs?q=SMS-00001")}
-    assert "Kiosks: North desk, South desk" in row.text
+    assert (f"Kiosks: North desk ({PAGE_JACKSON}), South desk ({SHEPHERDSTOWN})"
+            in row.text)
     # the receipt's link opens the log on that one hand-out
     log = page(viewer.get("/hand-outs?q=SMS-00001")).one(id="district-log").one("tbody")
     assert [tr.get("data-hand-out") for tr in log.find_all("tr")] == [

@@ -146,7 +146,9 @@ def involved(session: Session, exceptions: Sequence[HubException]) -> dict[int, 
         found.buildings = _buildings(found.hand_outs)
         if not found.buildings and e.building is not None:
             found.buildings = [(e.building.id, e.building.name)]
-        found.kiosks = list(dict.fromkeys(h.kiosk for h in found.hand_outs if h.kiosk))
+        found.kiosks = list(dict.fromkeys(  # two buildings' kiosks may share a name
+            f"{h.kiosk} ({h.building})" if h.building else h.kiosk
+            for h in found.hand_outs if h.kiosk))
         if e.kind == "stock_below_zero":
             found.pin = _text(stock[e.id].get("credential"))
         out[e.id] = found
