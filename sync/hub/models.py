@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -200,7 +201,34 @@ class HubHandOut(Model):
     # found by manual lookup at the desk (no proof scanned): why, as the kiosk reported it
     manual_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
-    __table_args__ = (Index("ix_hub_hand_out_person_pin", "employee_id", "credential"),)
+    # The district log (services/district_log.py, migration h0007) reads newest first by the
+    # key (handed_out_at, id), whole or behind one filter: each index below answers one
+    # filter's page without sorting, however deep the page.
+    __table_args__ = (
+        Index("ix_hub_hand_out_person_pin", "employee_id", "credential"),
+        Index("ix_hub_hand_out_log", "handed_out_at", "id"),
+        Index("ix_hub_hand_out_log_building", "building_id", "handed_out_at", "id"),
+        Index("ix_hub_hand_out_log_credential", "credential", "handed_out_at", "id"),
+        Index("ix_hub_hand_out_log_person", "employee_id", "handed_out_at", "id"),
+        Index("ix_hub_hand_out_receipt", "receipt"),
+        Index("ix_hub_hand_out_log_manual", "handed_out_at", "id",
+              postgresql_where=text("manual_reason <> ''"),
+              sqlite_where=text("manual_reason <> ''")),
+        Index("ix_hub_hand_out_log_voided", "handed_out_at", "id",
+              postgresql_where=text("voided_at IS NOT NULL"),
+              sqlite_where=text("voided_at IS NOT NULL")),
+    )
+
+
+class HubPersonWord(Model):
+    """The words a person of the district's roster is found under in the district log and on
+    their page, as the kiosk's manual lookup finds them (kiosk/domain/search_words.py): each
+    word of their name, their employee number, their email. Worked out from their awards
+    whenever the roster brings one (services/people.py: ``refresh_words``)."""
+
+    __tablename__ = "hub_person_word"
+    word: Mapped[str] = mapped_column(String(64), primary_key=True)
+    employee_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
 
 
 class HubStock(Model):
@@ -271,6 +299,8 @@ class HubException(Model):
     key: Mapped[str] = mapped_column(String(300), index=True)
     building_id: Mapped[int | None] = mapped_column(ForeignKey("hub_building.id"))
     kiosk_id: Mapped[str | None] = mapped_column(String(36))
+    # the person it is about (a hand-out's exceptions), for their page; None for the others
+    employee_id: Mapped[str | None] = mapped_column(String(64), index=True)
     summary: Mapped[str] = mapped_column(Text)
     details: Mapped[str] = mapped_column(Text, default="{}")
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

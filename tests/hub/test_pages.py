@@ -20,9 +20,11 @@ PAGES = {
     "/owed": "What is still owed",
     "/bundles": "Sync bundles",
     "/badge-data": "Badge data",
+    "/hand-outs": "Hand-outs in every building",
+    "/people/E1": "Alice Able E1",
 }
-NAV = ["Dashboard", "Exceptions", "Buildings & kiosks", "Stock", "Still owed", "Bundles",
-       "Badge data"]
+NAV = ["Dashboard", "Exceptions", "Hand-outs", "Buildings & kiosks", "Stock", "Still owed",
+       "Bundles", "Badge data"]
 
 
 @pytest.fixture
@@ -43,7 +45,7 @@ def test_every_page_renders_for_both_roles(busy, login_as, role):
         assert response.status_code == 200, url
         assert page(response).find("h1").text == heading, url
         nav = page(response).one("nav", aria_label="Main")
-        assert [a.text.split(" (")[0] for a in nav.find_all("a")][:7] == NAV, url
+        assert [a.text.split(" (")[0] for a in nav.find_all("a")][:8] == NAV, url
 
 
 def test_the_nav_shows_the_open_exceptions_and_where_you_are(busy, admin):

@@ -60,6 +60,10 @@ NEEDS = {
     "data.badge_data_page": "read", "data.import_badge_data": "import",
     "exports.dashboard_csv": "read", "exports.dashboard_pdf": "read",
     "exports.exceptions_csv": "read", "exports.exceptions_pdf": "read",
+    # the district log, its CSV and a person's page: every district login reads them (a
+    # viewer "sees everything, changes nothing"); resolving from a person's page is
+    # hub.resolve, with "resolve"
+    "people.log": "read", "people.log_csv": "read", "people.person": "read",
 }
 ROLE_LOGIN = {role: key for key, (_, _, role) in LOGINS.items()}
 ONCE = {"hub.resolve"}  # the same exception resolved again is a 400 that says by whom
@@ -98,7 +102,7 @@ def records(district: District) -> Records:
     assert len(exceptions) >= 2
     return Records(district, {
         "building_id": [district.building_id(b) for b in (PAGE_JACKSON, SHEPHERDSTOWN)],
-        "kiosk_id": [here.id, there.id], "exception_id": exceptions,
+        "kiosk_id": [here.id, there.id], "exception_id": exceptions, "employee_id": ["E1"],
         "filename": ["kiosk.css"]}, here)
 
 

@@ -42,7 +42,7 @@ from ..db import hub_transaction
 from ..errors import InvalidInput
 from ..extensions import hub_db
 from ..models import HubAward, HubCredential, HubDocument, utcnow
-from . import changes
+from . import changes, people
 from .accounts import name_key
 
 BATCH = 5000
@@ -243,10 +243,14 @@ def _save_awards(batch: list[dict[str, Any]], credentials: dict[str, HubCredenti
                 report.unchanged += 1
                 continue
             out.append(changes.Change("award", award_change(r, names[r["credential_id"]])))
+        holders = {stored[r["id"]].employee_id for r in changed_rows}  # before the update
         if new_rows:
             session.execute(insert(HubAward), new_rows)
         for r in changed_rows:
             session.execute(update(HubAward).where(HubAward.id == r["id"]).values(**r))
+        # the words the district log finds these people under (a renamed award's old holder too)
+        people.refresh_words(session, {r["employee_id"] for r in new_rows + changed_rows}
+                             | holders)
         changes.record(session, out)
 
 

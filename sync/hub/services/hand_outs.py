@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from ..db import MAX_ID
 from ..extensions import hub_db
 from ..models import HubBuilding, HubHandOut
+from . import people
 
 MANUAL_LIST_LIMIT = 500
 
@@ -26,6 +27,7 @@ class ManualHandOut:
     staff: str
     reason: str
     voided_at: datetime | None
+    person: str = ""  # the roster's name, "" when it does not know the employee number
 
 
 def manual_counts() -> dict[int, int]:
@@ -47,6 +49,9 @@ def manual_hand_outs(building_id: int | None = None,
              .order_by(HubHandOut.handed_out_at.desc(), HubHandOut.id).limit(limit))
     if building_id is not None:
         query = query.where(HubHandOut.building_id == building_id)
+    found = hub_db.session.execute(query).all()
+    named = people.names(hub_db.session, {h.employee_id for h, _ in found})
     return [ManualHandOut(h.id, building, h.handed_out_at, h.employee_id, h.credential,
-                          h.receipt, h.staff, h.manual_reason, h.voided_at)
-            for h, building in hub_db.session.execute(query)]
+                          h.receipt, h.staff, h.manual_reason, h.voided_at,
+                          named.get(h.employee_id, ""))
+            for h, building in found]

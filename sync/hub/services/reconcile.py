@@ -38,6 +38,7 @@ from ..models import (
     Kiosk,
     utcnow,
 )
+from . import involved, people
 
 KINDS = {
     "duplicate": "Same pin given twice",
@@ -66,8 +67,10 @@ def stored_key(key: str) -> str:
 
 
 def raise_once(session: Session, kind: str, key: str, summary: str, building_id: int | None,
-               kiosk_id: str | None = None, details: dict[str, Any] | None = None) -> None:
-    """Open an exception unless the same one is open already."""
+               kiosk_id: str | None = None, details: dict[str, Any] | None = None,
+               employee_id: str | None = None) -> None:
+    """Open an exception unless the same one is open already (``employee_id``: the person it
+    is about, for their page)."""
     key = stored_key(key)
     session.flush()
     if session.scalar(select(HubException.id).where(HubException.key == key,
@@ -75,7 +78,7 @@ def raise_once(session: Session, kind: str, key: str, summary: str, building_id:
         return
     session.add(HubException(kind=kind, key=key, summary=summary, building_id=building_id,
                              kiosk_id=kiosk_id, details=json.dumps(details or {}),
-                             opened_at=utcnow()))
+                             opened_at=utcnow(), employee_id=employee_id or None))
 
 
 def settle(session: Session, key: str, note: str, by: str = "the hub") -> None:
@@ -91,29 +94,37 @@ def check_hand_out(session: Session, row: dict[str, Any], award: Any,
                    standing: list[Any]) -> None:
     """Exceptions a new hand-out raises. ``award``: the district's award (id, revoked,
     revocation_reason, person_name) or None; ``standing``: hand-outs of the same pin to the
-    same person not voided (id, building_id), this one included."""
-    building = row["building_id"]
-    who = f"{row['employee_id']} ({row['credential']})"
+    same person not voided (id, building_id), this one included. Each names the person and
+    carries in its details every building, receipt and kiosk involved (services/involved.py)."""
+    building, employee = row["building_id"], row["employee_id"]
+    name = (award.person_name if award is not None
+            else people.names(session, [employee]).get(employee, ""))
+    who = people.name_and_number(name, employee)
+
+    def details(ids: list[str], **more: Any) -> dict[str, Any]:
+        return {**more, **involved.hand_out_details(session, employee, name, ids)}
+
     if award is None:
         raise_once(session, "unknown_award", f"unknown:{row['id']}",
-                   f"Receipt {row['receipt']}: a pin for {who} was given against award "
-                   f"{row['award_id']}, which the district does not know.", building,
-                   row["kiosk_id"], {"distribution_id": row["id"], "award_id": row["award_id"]})
+                   f"Receipt {row['receipt']}: a pin for {who} ({row['credential']}) was given "
+                   f"against award {row['award_id']}, which the district does not know.",
+                   building, row["kiosk_id"], details([row["id"]], distribution_id=row["id"],
+                                                      award_id=row["award_id"]), employee)
     elif award.revoked:
         raise_once(session, "revoked_award", f"revoked:{row['id']}",
-                   f"Receipt {row['receipt']}: a pin for {award.person_name} was given against "
-                   f"a revoked award ({award.revocation_reason or 'no reason given'}).",
-                   building, row["kiosk_id"], {"distribution_id": row["id"],
-                                               "award_id": award.id})
+                   f"Receipt {row['receipt']}: a pin for {who} ({row['credential']}) was given "
+                   f"against a revoked award ({award.revocation_reason or 'no reason given'}).",
+                   building, row["kiosk_id"], details([row["id"]], distribution_id=row["id"],
+                                                      award_id=award.id), employee)
     others = [h for h in standing if h.id != row["id"]]
     if others:
         ids = sorted([row["id"], *(h.id for h in others)])
         where = sorted({_building_name(session, h.building_id) for h in others}
                        | {_building_name(session, building)})
         raise_once(session, "duplicate", "duplicate:" + ":".join(ids),
-                   f"The same pin ({row['credential']}) was given to employee "
-                   f"{row['employee_id']} {len(ids)} times: at {', '.join(where)}.",
-                   building, row["kiosk_id"], {"distribution_ids": ids})
+                   f"The same pin ({row['credential']}) was given to {who} {len(ids)} times: "
+                   f"at {', '.join(where)}.",
+                   building, row["kiosk_id"], details(ids, distribution_ids=ids), employee)
 
 
 def _building_name(session: Session, building_id: int) -> str:
@@ -199,7 +210,7 @@ def dashboard() -> list[PinRow]:
             row.last_count, row.last_count_at = count.counted, count.at
             row.variance = count.counted - count.expected
     called = case((HubWaitlist.contacts > 0, 1), else_=0)
-    for building_id, credential, status, people, called_back in session.execute(
+    for building_id, credential, status, entries, called_back in session.execute(
         select(HubWaitlist.building_id, HubWaitlist.credential, HubWaitlist.status,
                func.count(), func.sum(called))
         .where(HubWaitlist.status.in_(("waiting", "removed")))
@@ -209,9 +220,9 @@ def dashboard() -> list[PinRow]:
         if row is None:
             continue
         if status == "waiting":
-            row.waitlist, row.called_back = int(people), int(called_back or 0)
+            row.waitlist, row.called_back = int(entries), int(called_back or 0)
         else:
-            row.removed = int(people)
+            row.removed = int(entries)
     return list(rows.values())
 
 

@@ -26,12 +26,13 @@ class RecordId(IntegerConverter):
 
 
 def register_views(app: Flask) -> None:
-    from . import api, buildings, charts, data, errors, exports, owed, pages, stock
+    from . import api, buildings, charts, data, errors, exports, owed, pages, people, stock
     from .common import local
 
     app.url_map.converters["int"] = RecordId  # before the blueprints' rules are made
     app.register_blueprint(api.bp)
-    for bp in (pages.bp, buildings.bp, stock.bp, owed.bp, charts.bp, data.bp, exports.bp):
+    for bp in (pages.bp, people.bp, buildings.bp, stock.bp, owed.bp, charts.bp, data.bp,
+               exports.bp):
         app.register_blueprint(bp)
     errors.register(app)
 

@@ -14,9 +14,10 @@ from kiosk.views.htmx import render
 from ..auth import requires, start_session, stop_session
 from ..errors import InvalidInput, LoginRefused
 from ..models import utcnow
-from ..services import enrollment, hand_outs, reconcile
+from ..services import enrollment, hand_outs, involved, reconcile
 from ..services.accounts import HUB_ROLES, all_users, create_user, log_in
 from ..services.exports import clock_text, needs_a_look
+from . import people
 from .common import refused
 
 bp = Blueprint("hub", __name__)
@@ -81,7 +82,8 @@ def _status() -> str:
 
 def _queue(**context):  # type: ignore[no-untyped-def]
     status = _status()
-    return dict(items=reconcile.exceptions(status), showing=status, filters=FILTERS,
+    items = reconcile.exceptions(status)
+    return dict(items=items, involved=involved.of(items), showing=status, filters=FILTERS,
                 kinds=reconcile.KINDS, **context)
 
 
@@ -95,6 +97,8 @@ def exceptions():  # type: ignore[no-untyped-def]
 @bp.post("/exceptions/<int:exception_id>/resolve")
 @requires("resolve")
 def resolve(exception_id: int):  # type: ignore[no-untyped-def]
+    if request.form.get("person"):  # sent from the person's page: that page answers
+        return people.resolve_on_person_page(exception_id, request.form["person"])
     try:
         done = reconcile.resolve(exception_id, request.form.get("note", ""), g.user.name)
     except InvalidInput as exc:

@@ -1,0 +1,106 @@
+"""The people of the district's roster, as the hub's pages name and find them.
+
+A person is their employee number; their name is the roster's (``hub_award.person_name``, the
+name on their most recently updated award). They are found by the words of
+kiosk/domain/search_words.py (each word of the name, the employee number, the email), kept in
+``hub_person_word`` whenever the roster brings an award (``refresh_words``, called by
+services/badge_data.py in the import's own transaction). Why a join and not a copy of the name
+in each hand-out: migration h0007."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, delete, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from kiosk.domain.search_words import query_words, too_broad, words_for_person
+
+from ..db import insert_quietly, one_of
+from ..models import HubAward, HubHandOut, HubPersonWord
+
+NARROW_PEOPLE = 500  # people a name may match and still be listed by employee number
+_END = "\U0010ffff"  # above every character: a prefix's words are [prefix, prefix + _END)
+
+
+def refresh_words(session: Session, employee_ids: Iterable[str]) -> None:
+    """Work out again the words of these people from all their awards, in ``session``'s
+    transaction."""
+    people = sorted(set(employee_ids))
+    if not people:
+        return
+    session.execute(delete(HubPersonWord).where(one_of(session, HubPersonWord.employee_id,
+                                                       people)))
+    rows: dict[tuple[str, str], dict[str, str]] = {}
+    for employee_id, name, email in session.execute(
+            select(HubAward.employee_id, HubAward.person_name, HubAward.email)
+            .where(one_of(session, HubAward.employee_id, people)).distinct()):
+        for word in words_for_person(name or "", employee_id, email or ""):
+            rows[(word, employee_id)] = {"word": word, "employee_id": employee_id}
+    insert_quietly(session, HubPersonWord.__table__, list(rows.values()),
+                   ["word", "employee_id"])
+
+
+def names(session: Session, employee_ids: Iterable[str]) -> dict[str, str]:
+    """Employee number -> name, for those the roster knows (the latest award's name)."""
+    people = sorted(set(employee_ids))
+    if not people:
+        return {}
+    found: dict[str, tuple[object, str]] = {}
+    for employee_id, name, updated in session.execute(
+            select(HubAward.employee_id, HubAward.person_name, HubAward.updated_at)
+            .where(one_of(session, HubAward.employee_id, people))):
+        if employee_id not in found or updated > found[employee_id][0]:  # type: ignore[operator]
+            found[employee_id] = (updated, name)
+    return {employee_id: name for employee_id, (_, name) in found.items()}
+
+
+def name_and_number(name: str, employee_id: str) -> str:
+    """How a person is named in a sentence: "Alice Able (E1)", or "employee E1" unknown."""
+    return f"{name} ({employee_id})" if name else f"employee {employee_id}"
+
+
+@dataclass(frozen=True)
+class Typed:
+    """What a typed text matches in the log: a condition on ``hub_hand_out``, or nothing."""
+
+    where: ColumnElement[bool] | None
+
+
+def typed_condition(session: Session, typed: str) -> Typed:
+    """The hand-outs a typed text names: a receipt number, an employee number, or people by
+    the words of their name or email (each typed word the start of one of theirs)."""
+    text = typed.strip()
+    found: list[ColumnElement[bool]] = []
+    if text and len(text) <= 64:
+        exact = sorted({text, text.upper()})
+        found.append(HubHandOut.receipt.in_(exact))
+        found.append(HubHandOut.employee_id.in_(exact))  # one the roster does not know
+    words = query_words(text)
+    if words:
+        people = _people(words, broad=too_broad(words))
+        count = session.scalar(select(func.count()).select_from(
+            people.limit(NARROW_PEOPLE + 1).subquery())) or 0
+        if 0 < count <= NARROW_PEOPLE:
+            found.append(one_of(session, HubHandOut.employee_id,
+                                list(session.scalars(people))))
+        elif count:
+            found.append(HubHandOut.employee_id.in_(people))
+    return Typed(or_(*found) if found else None)
+
+
+def _people(words: list[str], broad: bool) -> select:  # type: ignore[valid-type]
+    """The employee numbers whose words begin with every typed word (equal it, when what
+    was typed is too broad to be a beginning: "E1", one letter)."""
+    query = None
+    for word in sorted(words, key=len, reverse=True):
+        one = select(HubPersonWord.employee_id)
+        if broad:
+            one = one.where(HubPersonWord.word == word)
+        else:
+            one = one.where(HubPersonWord.word >= word,
+                            HubPersonWord.word < literal(word + _END))
+        query = one if query is None else query.intersect(one)
+    assert query is not None
+    return query
