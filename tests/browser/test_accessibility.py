@@ -31,6 +31,8 @@ pytestmark = pytest.mark.browser
 KIOSK_SKIP = {
     "/healthz": "a plain-text health check for the service manager",
     "/log.csv": "a CSV download of the hand-out log",
+    "/reports/daily.pdf": "a PDF download (the daily sheet)",
+    "/reports/period.pdf": "a PDF download (the period report)",
 }
 HUB_SKIP = {
     "/api/v1/changes": "JSON for the kiosks' sync (token, not a session)",
@@ -41,6 +43,7 @@ HUB_SKIP = {
     "/export/exceptions.pdf": "a PDF download",
     "/owed.csv": "a CSV download",
     "/owed.pdf": "a PDF download",
+    "/hand-outs.csv": "a CSV download of the district log",
 }
 NO_SUCH_PAGE = "/no/such/page"
 # Kiosk pages in a state with data, beyond the bare GET of each route: (path, endpoint). Each is
@@ -107,7 +110,8 @@ def test_every_kiosk_page_for_each_role(kiosk_with_data, new_page, role):
     # every page, so each is checked as a page too.
     assert {s for p, s in statuses.items() if p != NO_SUCH_PAGE} <= {200, 403}, statuses
     refused = sorted(p for p, s in statuses.items() if s == 403)
-    assert refused == {"designee": ["/settings", "/slips", "/stock", "/users"],
+    assert refused == {"designee": ["/reports", "/settings", "/slips", "/stock", "/users",
+                                    "/waitlist"],
                        "office": ["/settings", "/slips", "/users"],
                        "admin": []}[role]
 
