@@ -171,26 +171,14 @@ def hub_import(files: tuple[Path, ...], by: str) -> None:
 def hub_district_bundle(kiosk_id: str | None, building: str | None, out: Path) -> None:
     """Write a district bundle for a kiosk with no network: everything it would pull, signed
     by the hub; the kiosk applies it with `kiosk sync import FILE`."""
-    import os
-
-    from .services.district_bundles import kiosk_for, write
+    from .services.district_bundles import kiosk_for, write_file
 
     app = _app()
     with app.app_context():
-        tmp = out.with_name(out.name + ".tmp")
         try:
-            kiosk = kiosk_for(kiosk_id, building)
-            with open(tmp, "wb") as f:
-                made = write(kiosk, f)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, out)
+            made = write_file(kiosk_for(kiosk_id, building), out)
         except HubError as exc:
-            tmp.unlink(missing_ok=True)
             return _fail(exc, 2)
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            return _fail(HubError(f"Cannot write {out}: {exc.strerror or exc}"), 2)
         click.echo(f"Wrote {made.summary} to {out}. On that kiosk: `kiosk sync import FILE`, "
                    "or its Sync page.")
 

@@ -319,3 +319,36 @@ def test_the_sync_page_imports_a_file_for_an_admin_only(district: District,
     assert "changes applied, 0 already here; badge data as of" in text
     assert first.verdict(ALICE_TRAUMA) == "revoked"
     assert int(first.call(lookups.get_setting, CURSOR) or 0) > 0
+
+
+def test_the_hub_page_gives_each_kiosk_its_file_for_a_district_admin(district: District,
+                                                                     tmp_path: Path) -> None:
+    from kiosk.sync.hub.services.accounts import create_user
+    from tests.hub.conftest import LOGINS, HubClient
+
+    first = district.kiosks[0]
+    district_news(district, tmp_path / "news")
+    app = district.hub.app
+    for name, pin, role in LOGINS.values():
+        district.hub.call(create_user, name, pin, role)
+    app.test_client_class = HubClient
+    viewer, admin = app.test_client(), app.test_client()
+    assert isinstance(viewer, HubClient) and isinstance(admin, HubClient)
+    viewer.login("viewer")
+    admin.login("admin")
+    address = f"/kiosks/{first.kiosk_id}/district-bundle"
+    assert address not in viewer.get("/buildings").get_data(as_text=True)
+    assert viewer.get(address).status_code == 403
+    assert address in admin.get("/buildings").get_data(as_text=True)
+
+    answer = admin.get(address)
+    assert answer.status_code == 200
+    disposition = answer.headers["Content-Disposition"]
+    assert disposition.startswith("attachment; filename=pin-district-Page-Jackson-Elementary-")
+    assert disposition.endswith(f"-{first.kiosk_id[:8]}.jsonl")
+    saved = tmp_path / "download.jsonl"
+    saved.write_bytes(answer.get_data())
+    answer.close()  # as a server does once it has sent the file
+    assert first.call(import_path, saved).applied > 0
+    assert first.verdict(ALICE_TRAUMA) == "revoked"
+    assert admin.get("/kiosks/no-such-kiosk/district-bundle").status_code == 404

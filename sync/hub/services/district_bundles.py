@@ -9,8 +9,10 @@ learn its public half over the token API (the enroll answer, every page of chang
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
@@ -20,7 +22,7 @@ from sqlalchemy import select
 from kiosk.sync.district_file import key_from_secret, write_bundle
 from kiosk.sync.protocol import MAX_PAGE, public_key_text, time_text
 
-from ..errors import InvalidInput, NotFound
+from ..errors import HubError, InvalidInput, NotFound
 from ..extensions import hub_db
 from ..models import Kiosk, utcnow
 from . import changes
@@ -101,6 +103,24 @@ def write(kiosk: Kiosk, out: IO[bytes]) -> Made:
     count = write_bundle(out, head, feed(), end, hub_key())
     others = [k for k in _active(kiosk.building_id) if k.id != kiosk.id]
     return Made(kiosk, count, others)
+
+
+def write_file(kiosk: Kiosk, out: Path) -> Made:
+    """Write the kiosk's district bundle to ``out`` (a USB stick), whole or not at all."""
+    tmp = out.with_name(out.name + ".tmp")
+    try:
+        with open(tmp, "wb") as f:
+            made = write(kiosk, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise HubError(f"Cannot write {out}: {exc.strerror or exc}") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return made
 
 
 def file_name(kiosk: Kiosk) -> str:
