@@ -352,3 +352,32 @@ def test_the_hub_page_gives_each_kiosk_its_file_for_a_district_admin(district: D
     assert first.call(import_path, saved).applied > 0
     assert first.verdict(ALICE_TRAUMA) == "revoked"
     assert admin.get("/kiosks/no-such-kiosk/district-bundle").status_code == 404
+
+
+def test_an_import_cut_off_goes_on_from_its_cursor(district: District, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from kiosk.services import district_changes
+
+    first = district.kiosks[0]
+    district_news(district, tmp_path / "news")
+    bundle = district_file(district, first, tmp_path / "usb.jsonl")
+    total = len(lines(bundle)) - 2
+    first.app.config["PULL_PAGE_CHANGES"] = 3
+    real, pages = district_changes.prepare, []
+
+    def prepare(changes: list[Any], binders: Any, chunk: int | None = None) -> Any:
+        pages.append(changes)
+        if len(pages) == 2:
+            raise OSError("the USB stick was pulled out")
+        return real(changes, binders, chunk)
+
+    monkeypatch.setattr(district_changes, "prepare", prepare)
+    with pytest.raises(KioskError, match="the USB stick was pulled out"):
+        first.call(import_path, bundle)
+    cursor = int(first.call(lookups.get_setting, CURSOR) or 0)
+    assert cursor == pages[0][-1]["cursor"]  # the first page, and its cursor, whole
+
+    monkeypatch.setattr(district_changes, "prepare", real)
+    report = first.call(import_path, bundle)
+    assert (report.applied, report.already) == (total - 3, 3)
+    assert first.verdict(ALICE_TRAUMA) == "revoked"
