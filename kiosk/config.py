@@ -82,6 +82,8 @@ DEFAULTS = {
         # (1 MB, kiosk.domain.proofs), which a form's URL encoding may make three times longer
         "scan.hand_out_pin": 3 * 1024 * 1024 + 64 * 1024,
         "scan.waitlist": 3 * 1024 * 1024 + 64 * 1024,
+        # a district bundle (kiosk/sync/district_file.py: MAX_FILE_BYTES) and the form around it
+        "district.import_bundle": 256 * 1024 * 1024 + 64 * 1024,
     },
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Strict",

@@ -86,3 +86,18 @@ def sync_export(out: Path) -> None:
         return _fail(exc, 2)
     click.echo(f"Wrote {count} events to {out}. Upload it on the hub (Bundles page, or "
                "`kiosk hub import FILE`).")
+
+
+@sync.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def sync_import(file: Path) -> None:
+    """Apply a district bundle the hub made for this kiosk (a building with no network): the
+    district's badge data, revocations, stock and other buildings' hand-outs."""
+    from kiosk.services.district_import import import_path
+
+    try:
+        report = import_path(file)
+    except KioskError as exc:
+        return _fail(exc, 2)
+    click.echo(report.summary + ".")

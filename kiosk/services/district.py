@@ -28,7 +28,9 @@ from kiosk.sync import outbox
 from kiosk.sync.client import HubClient, HubRefused, HubUnreachable, check_url
 from kiosk.sync.protocol import (
     MAX_PAGE,
+    ProtocolError,
     public_key_text,
+    read_public_key,
     time_text,
 )
 from kiosk.sync.worker import worker_of
@@ -43,6 +45,7 @@ log = logging.getLogger(__name__)
 
 HUB_URL, KIOSK_ID, HUB_BUILDING = "hub:url", "hub:kiosk_id", "hub:building"
 ENROLLED_AT = "hub:enrolled_at"  # when this kiosk enrolled: how old it is before its first sync
+HUB_KEY = "hub:key"  # the key the hub signs district bundles with (district_import.py)
 CURSOR, LAST_OK, LAST_TRY, LAST_ERROR = "sync:cursor", "sync:last_ok", "sync:last_try", \
     "sync:last_error"
 TOKEN_FILE, KEY_FILE = "hub-token", "kiosk-key.pem"
@@ -129,6 +132,7 @@ def enroll(hub_url: str, code: str, kiosk_name: str = "") -> Enrollment:
         lookups.set_setting(HUB_BUILDING, str(answer.get("building", building)))
         lookups.set_setting(CURSOR, "0")
         lookups.set_setting(ENROLLED_AT, time_text(utcnow()))
+        lookups.set_setting(HUB_KEY, _key_text(answer.get("hub_key")))
         # a sync, or a problem, of an earlier enrollment says nothing about this one
         lookups.set_setting(LAST_OK, "")
         lookups.set_setting(LAST_ERROR, "")
@@ -289,9 +293,21 @@ def apply_page(page: dict[str, Any], steps: list[district_changes.Step], cursor_
         as_of = None if more else page.get("data_as_of") or page.get("hub_time")
         if as_of:
             lookups.set_setting(lookups.BADGE_DATA_AS_OF, str(as_of))
+        key = _key_text(page.get("hub_key"))
+        if key:  # a kiosk enrolled before hubs sent their key learns it now
+            lookups.set_setting(HUB_KEY, key)
 
     write_in_turns([*(step.write for step in steps), cursor])
     db.session.expunge_all()  # a big first pull keeps memory flat
+
+
+def _key_text(value: object) -> str:
+    """The hub's district bundle key, if the hub sent one that is a key ("" otherwise)."""
+    try:
+        read_public_key(value)
+    except ProtocolError:
+        return ""
+    return str(value)
 
 
 def _note(key: str, value: str) -> None:

@@ -1,12 +1,13 @@
-"""The District sync page: enroll this kiosk, sync now, see what the hub refused, and export a
-sync bundle for a building with no network."""
+"""The District sync page: enroll this kiosk, sync now, see what the hub refused, and, for a
+building with no network, export a sync bundle and import a district bundle."""
 
 from io import BytesIO
 
 from flask import Blueprint, request, send_file
 
 from ..auth import requires
-from ..services import district, district_bundle, district_status
+from ..errors import InvalidInput
+from ..services import district, district_bundle, district_import, district_status
 from .htmx import render
 
 bp = Blueprint("district", __name__)
@@ -40,6 +41,17 @@ def export():  # type: ignore[no-untyped-def]
     data, _count = district_bundle.bundle_bytes()
     return send_file(BytesIO(data), mimetype="application/json", as_attachment=True,
                      download_name=district_bundle.bundle_name(), max_age=0)
+
+
+@bp.post("/sync/import")
+@requires("enroll")
+def import_bundle():  # type: ignore[no-untyped-def]
+    upload = request.files.get("bundle")
+    if upload is None or not upload.filename:
+        raise InvalidInput("Choose the district bundle file the hub made for this kiosk.",
+                           field="bundle")
+    report = district_import.import_bundle(upload.stream)
+    return _panel(message=report.summary + ".")
 
 
 def _panel(**context):  # type: ignore[no-untyped-def]

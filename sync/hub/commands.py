@@ -162,6 +162,27 @@ def hub_import(files: tuple[Path, ...], by: str) -> None:
     sys.exit(1 if failed else 0)
 
 
+@hub.command("district-bundle")
+@click.option("--kiosk", "kiosk_id", default=None, metavar="ID", help="The kiosk's id.")
+@click.option("--building", default=None, metavar="NAME",
+              help="Or its building: for the building's newest enrolled kiosk.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the file (for example on a USB stick).")
+def hub_district_bundle(kiosk_id: str | None, building: str | None, out: Path) -> None:
+    """Write a district bundle for a kiosk with no network: everything it would pull, signed
+    by the hub; the kiosk applies it with `kiosk sync import FILE`."""
+    from .services.district_bundles import kiosk_for, write_file
+
+    app = _app()
+    with app.app_context():
+        try:
+            made = write_file(kiosk_for(kiosk_id, building), out)
+        except HubError as exc:
+            return _fail(exc, 2)
+        click.echo(f"Wrote {made.summary} to {out}. On that kiosk: `kiosk sync import FILE`, "
+                   "or its Sync page.")
+
+
 @hub.command("cache-import")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))

@@ -53,6 +53,7 @@ NEEDS = {
     "hub.logins": "users", "hub.add_login": "users",
     "buildings.page": "read", "buildings.add": "enroll", "buildings.code": "enroll",
     "buildings.revoke": "enroll",
+    "buildings.district_bundle": "enroll",  # the district's data, signed by the hub, for a kiosk
     "stock.page": "read", "stock.allocate": "stock", "stock.move": "stock",
     "owed.page": "read", "owed.as_csv": "read", "owed.as_pdf": "read",
     "charts.hand_outs": "read", "charts.stock_owed": "read",

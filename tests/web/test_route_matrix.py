@@ -66,6 +66,7 @@ NEEDS = {
     "printer.settle": "printer", "printer.reprint": "printer",
     "district.page": "scan", "district.sync_now": "sync", "district.export": "sync",
     "district.enroll": "enroll",
+    "district.import_bundle": "enroll",  # a district bundle: what a pull would bring
     "admin.users": "users", "admin.add_user": "users", "admin.change_user": "users",
     "admin.settings_page": "settings", "admin.save_settings": "settings",
     "admin.save_printer": "settings", "admin.printer_test": "settings",
@@ -77,6 +78,7 @@ NEEDS = {
 # What a role that may use the route gets for the request below, where that is not a success:
 # this test kiosk is not enrolled with a hub (tests/sync enrolls kiosks) and has no district key.
 REFUSED_ANYWAY = {"district.sync_now": 400, "district.export": 400, "district.enroll": 400,
+                  "district.import_bundle": 400,
                   "slips.make_pdf": 400,
                   "scan.camera_frame": 400}  # the form sent is no picture: said so
 # they end the records the others use

@@ -26,7 +26,7 @@ from ..auth import kiosk_required
 from ..errors import NotAllowed
 from ..extensions import hub_csrf
 from ..models import utcnow
-from ..services import changes, enrollment, ingest
+from ..services import changes, district_bundles, enrollment, ingest
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_CURSOR = 2**53 - 1
@@ -80,7 +80,8 @@ def enroll():  # type: ignore[no-untyped-def]
     done = enrollment.enroll(_text(body, "code", 64), _text(body, "building", 200),
                              _storable(name[:120], "kiosk_name"), public_key)
     return answer({"kiosk_id": done.kiosk.id, "token": done.token,
-                   "building": done.kiosk.building.name}, 201)
+                   "building": done.kiosk.building.name,
+                   "hub_key": district_bundles.hub_key_text()}, 201)
 
 
 @bp.post("/events")
@@ -128,6 +129,7 @@ def pull():  # type: ignore[no-untyped-def]
         enrollment.seen(g.kiosk.id)  # a kiosk with nothing to push is not silent
     head = json.dumps({"protocol": PROTOCOL, "hub_time": time_text(utcnow()), "next": page.next,
                        "more": page.more, "data_as_of": time_text(page.data_as_of)
-                       if page.data_as_of else None})
+                       if page.data_as_of else None,
+                       "hub_key": district_bundles.hub_key_text()})
     return Response(head[:-1] + ',"changes":' + page.changes_json() + "}",
                     mimetype="application/json")

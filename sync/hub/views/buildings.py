@@ -1,15 +1,18 @@
 """Buildings and their kiosks: add a building, make a one-time enrollment code for its kiosk
-(shown once, on the page that made it), and revoke a kiosk."""
+(shown once, on the page that made it), revoke a kiosk, and download a kiosk's district bundle
+(its building has no network)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template, request
+import tempfile
+
+from flask import Blueprint, g, render_template, request, send_file
 
 from kiosk.views.htmx import render
 
 from ..auth import requires
 from ..errors import InvalidInput, NotFound
-from ..services import enrollment
+from ..services import district_bundles, enrollment
 from ..services.exports import clock_text
 from .common import refused
 
@@ -60,3 +63,14 @@ def revoke(kiosk_id: str):  # type: ignore[no-untyped-def]
     message = (f"Revoked kiosk {kiosk.name or kiosk.id} at {kiosk.building.name}: its token no "
                "longer works and the hub refuses its sync bundles.")
     return render(PAGE, PANEL, **_context(message=message))
+
+
+@bp.get("/kiosks/<kiosk_id>/district-bundle")
+@requires("enroll")
+def district_bundle(kiosk_id: str):  # type: ignore[no-untyped-def]
+    kiosk = district_bundles.kiosk_for(kiosk_id=kiosk_id)
+    out = tempfile.TemporaryFile()  # a big district's file is never all in memory
+    district_bundles.write(kiosk, out)
+    out.seek(0)
+    return send_file(out, mimetype="application/x-ndjson", as_attachment=True,
+                     download_name=district_bundles.file_name(kiosk), max_age=0)
