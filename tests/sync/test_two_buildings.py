@@ -56,8 +56,10 @@ def test_same_badge_at_two_offline_kiosks_keeps_both_and_raises_one_exception(
     assert hub_hand_outs(district) == {at_first: first.building, at_second: second.building}
     duplicates = district.hub.exceptions("duplicate")
     assert len(duplicates) == 1
-    assert json.loads(duplicates[0].details) == {
-        "distribution_ids": sorted([at_first, at_second])}
+    details = json.loads(duplicates[0].details)
+    assert details["distribution_ids"] == sorted([at_first, at_second])
+    assert sorted(b["name"] for b in details["buildings"]) == sorted(
+        [first.building, second.building])
     assert first.building in duplicates[0].summary and second.building in duplicates[0].summary
 
     # syncing again, from every kiosk, raises nothing new
