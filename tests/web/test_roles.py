@@ -9,12 +9,12 @@ from tests.web.helpers import HX, html, page
 
 PAGES = ["/scan", "/log", "/stock", "/log.csv", "/users", "/settings", "/slips", "/printer",
          "/sync", "/lookup?q=alice", f"/lookup/award?award={factories.ALICE_TRAUMA}",
-         "/reports"]
+         "/reports", "/waitlist"]
 DESK = {"/scan", "/log", "/printer", "/sync", "/lookup?q=alice",
         f"/lookup/award?award={factories.ALICE_TRAUMA}"}
 ALLOWED = {
     "designee": DESK,
-    "office": DESK | {"/stock", "/log.csv", "/reports"},
+    "office": DESK | {"/stock", "/log.csv", "/reports", "/waitlist"},
     "admin": set(PAGES),
 }
 
