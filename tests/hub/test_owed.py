@@ -152,3 +152,18 @@ def _import_roster(d: District, folder: Path, rows: list[list[str]]) -> None:
     path = factories.write_csv(folder / "more-roster.csv", factories.ROSTER_HEADER, rows)
     report = d.call(import_files, [path])
     assert not report.errors, report.errors
+
+
+def test_one_building_is_found_however_the_roster_spells_it(seeded: District,
+                                                            tmp_path: Path) -> None:
+    _import_roster(seeded, tmp_path, [
+        ["E9", "Dan Dale", "dan@example.org", "  shepherdstown   MIDDLE school ", BALANCE,
+         "2024-05-01", "urn:uuid:dddddddd-1111-4111-8111-111111111111", "", "false", ""],
+        ["E10", "Ela", "ela@example.org", "École Élémentaire", BALANCE,
+         "2024-05-01", "urn:uuid:eeeeeeee-1111-4111-8111-111111111111", "", "false", ""]])
+    seeded.building("École Élémentaire")
+    found = figures(seeded, SHEPHERDSTOWN)
+    assert found["rows"][(SHEPHERDSTOWN, BALANCE)] == (1, 0, 1)
+    assert found["rows"][(SHEPHERDSTOWN, TRAUMA)] == (1, 0, 1)
+    accented = figures(seeded, "école élémentaire")
+    assert accented["rows"][("École Élémentaire", BALANCE)] == (1, 0, 1)

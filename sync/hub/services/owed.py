@@ -78,24 +78,33 @@ class Owed:
     building: str | None  # the building asked for, or None for the whole district
 
 
-def owed_people() -> tuple[dict[tuple[str, str], int], dict[str, str]]:
+def owed_people(building: str | None = None,
+                ) -> tuple[dict[tuple[str, str], int], dict[str, str]]:
     """(roster building key, credential name) -> people owed a pin; and each roster
-    building's key -> its name as the roster spells it."""
+    building's key -> its name as the roster spells it. With ``building``, only the awards
+    whose roster building contains its longest plain (ASCII) word are read (the roster's
+    spelling may differ in case and spaces: the exact match is made here after)."""
     handed_out = exists().where(and_(
         HubHandOut.employee_id == HubAward.employee_id,
         HubHandOut.credential == HubCredential.name,
         HubHandOut.voided_at.is_(None)))
     found: dict[tuple[str, str], int] = {}
     spelled: dict[str, str] = {}
-    for building, credential, people in hub_db.session.execute(
-        select(HubAward.building, HubCredential.name,
-               func.count(HubAward.employee_id.distinct()))
-        .join(HubCredential, HubCredential.id == HubAward.credential_id)
-        .where(HubCredential.has_pin.is_(True), HubAward.revoked.is_(False), ~handed_out)
-        .group_by(HubAward.building, HubCredential.name)
-    ):
-        spelled.setdefault(name_key(building or ""), " ".join((building or "").split()))
-        key = (name_key(building or ""), credential)
+    query = (select(HubAward.building, HubCredential.name,
+                    func.count(HubAward.employee_id.distinct()))
+             .join(HubCredential, HubCredential.id == HubAward.credential_id)
+             .where(HubCredential.has_pin.is_(True), HubAward.revoked.is_(False), ~handed_out)
+             .group_by(HubAward.building, HubCredential.name))
+    plain = [w for w in (building or "").lower().split() if w.isascii()]
+    if plain:  # lower() is the same in Python and SQL for ASCII letters only
+        query = query.where(func.lower(HubAward.building).contains(max(plain, key=len),
+                                                                    autoescape=True))
+    for roster_building, credential, people in hub_db.session.execute(query):
+        if building is not None and name_key(roster_building or "") != name_key(building):
+            continue
+        spelled.setdefault(name_key(roster_building or ""),
+                           " ".join((roster_building or "").split()))
+        key = (name_key(roster_building or ""), credential)
         found[key] = found.get(key, 0) + int(people)  # "A School" and "a  school" are one
     return found, spelled
 
@@ -108,7 +117,7 @@ def owed(building: str | None = None) -> Owed:
     label = {p.name: p.pin_label for p in pins}
     buildings = {b.name_key: b.name for b in session.scalars(select(HubBuilding))}
     stock = {(name_key(r.building), r.credential): r for r in reconcile.dashboard()}
-    people, spelled = owed_people()
+    people, spelled = owed_people(building)
     rows: list[OwedRow] = []
     for key in sorted(set(buildings) | set(spelled)):
         for pin in pins:
