@@ -81,9 +81,9 @@ class Owed:
 def owed_people(building: str | None = None,
                 ) -> tuple[dict[tuple[str, str], int], dict[str, str]]:
     """(roster building key, credential name) -> people owed a pin; and each roster
-    building's key -> its name as the roster spells it. With ``building``, only the awards
-    whose roster building contains its longest plain (ASCII) word are read (the roster's
-    spelling may differ in case and spaces: the exact match is made here after)."""
+    building's key -> its name as the roster spells it. With ``building``, only the awards of
+    that building are counted, however the roster spells it (case, spaces): its spellings
+    are found first among the roster's buildings."""
     handed_out = exists().where(and_(
         HubHandOut.employee_id == HubAward.employee_id,
         HubHandOut.credential == HubCredential.name,
@@ -95,13 +95,13 @@ def owed_people(building: str | None = None,
              .join(HubCredential, HubCredential.id == HubAward.credential_id)
              .where(HubCredential.has_pin.is_(True), HubAward.revoked.is_(False), ~handed_out)
              .group_by(HubAward.building, HubCredential.name))
-    plain = [w for w in (building or "").lower().split() if w.isascii()]
-    if plain:  # lower() is the same in Python and SQL for ASCII letters only
-        query = query.where(func.lower(HubAward.building).contains(max(plain, key=len),
-                                                                    autoescape=True))
+    if building is not None:
+        spellings = [b for b in hub_db.session.scalars(select(HubAward.building).distinct())
+                     if name_key(b or "") == name_key(building)]
+        if not spellings:
+            return found, spelled
+        query = query.where(HubAward.building.in_(spellings))
     for roster_building, credential, people in hub_db.session.execute(query):
-        if building is not None and name_key(roster_building or "") != name_key(building):
-            continue
         spelled.setdefault(name_key(roster_building or ""),
                            " ".join((roster_building or "").split()))
         key = (name_key(roster_building or ""), credential)
