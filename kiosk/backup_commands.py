@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from .commands import _fail
+from .cli_errors import fail as _fail
 from .errors import KioskError
 
 

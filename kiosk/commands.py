@@ -14,6 +14,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from .cli_errors import fail as _fail
 from .errors import KioskError, Refused
 from .services import lookups
 
@@ -36,11 +37,6 @@ def register_commands(app: Flask) -> None:
     for command in (init, verify, hand_out_cmd, serve, demo, cache, stock, backup, restore, keys,
                     slips, printer, report, hub, enroll, sync):
         app.cli.add_command(command)
-
-
-def _fail(exc: KioskError, code: int = 1) -> None:
-    click.secho(f"Error: {exc.message}", fg="red", err=True)
-    sys.exit(code)
 
 
 @click.command("init")

@@ -7,7 +7,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from .commands import _fail
+from .cli_errors import fail as _fail
 from .errors import KioskError
 
 
