@@ -91,6 +91,10 @@ def test_every_buildings_hand_outs_and_voids_newest_first(log, viewer):
     ({"from": (NOW - timedelta(days=6)).date().isoformat()}, ["bob", "manual"]),
     ({"to": (NOW - timedelta(days=6)).date().isoformat()}, ["alice"]),
     ({"q": "alice", "pin": TRAUMA}, ["alice"]),
+    # three words and more (an apostrophe makes two of O'B): each the start of one of hers
+    ({"q": "Alice Able E1"}, ["manual", "alice"]),
+    ({"q": "ali abl e1"}, ["manual", "alice"]),
+    ({"q": "Alice O'B"}, []),
 ])
 def test_search_filters(log, viewer, query, expected):
     response = viewer.get("/hand-outs", query_string=query)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, delete, func, literal, or_, select
+from sqlalchemy import ColumnElement, delete, func, intersect, literal, or_, select
 from sqlalchemy.orm import Session
 
 from kiosk.domain.search_words import query_words, too_broad, words_for_person
@@ -93,7 +93,7 @@ def typed_condition(session: Session, typed: str) -> Typed:
 def _people(words: list[str], broad: bool) -> select:  # type: ignore[valid-type]
     """The employee numbers whose words begin with every typed word (equal it, when what
     was typed is too broad to be a beginning: "E1", one letter)."""
-    query = None
+    each = []
     for word in sorted(words, key=len, reverse=True):
         one = select(HubPersonWord.employee_id)
         if broad:
@@ -101,6 +101,6 @@ def _people(words: list[str], broad: bool) -> select:  # type: ignore[valid-type
         else:
             one = one.where(HubPersonWord.word >= word,
                             HubPersonWord.word < literal(word + _END))
-        query = one if query is None else query.intersect(one)
-    assert query is not None
-    return query
+        each.append(one)
+    assert each
+    return each[0] if len(each) == 1 else intersect(*each)  # however many words
