@@ -11,16 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, intersect, literal, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, literal, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from kiosk.domain.search_words import query_words, too_broad, words_for_person
 
 from ..db import insert_quietly, one_of
 from ..models import HubAward, HubHandOut, HubPersonWord
 
-NARROW_PEOPLE = 500  # people a name may match and still be listed by employee number
+NARROW_PEOPLE = 5000  # people a name may match and still be listed by employee number
 _END = "\U0010ffff"  # above every character: a prefix's words are [prefix, prefix + _END)
 
 
@@ -80,27 +81,30 @@ def typed_condition(session: Session, typed: str) -> Typed:
     words = query_words(text)
     if words:
         people = _people(words, broad=too_broad(words))
-        count = session.scalar(select(func.count()).select_from(
-            people.limit(NARROW_PEOPLE + 1).subquery())) or 0
-        if 0 < count <= NARROW_PEOPLE:
-            found.append(one_of(session, HubHandOut.employee_id,
-                                list(session.scalars(people))))
-        elif count:
+        some = list(session.scalars(people.limit(NARROW_PEOPLE + 1)))  # read once
+        if len(some) > NARROW_PEOPLE:
             found.append(HubHandOut.employee_id.in_(people))
+        elif some:
+            found.append(one_of(session, HubHandOut.employee_id, some))
     return Typed(or_(*found) if found else None)
 
 
-def _people(words: list[str], broad: bool) -> select:  # type: ignore[valid-type]
+def _people(words: list[str], broad: bool) -> Select[tuple[str]]:
     """The employee numbers whose words begin with every typed word (equal it, when what
-    was typed is too broad to be a beginning: "E1", one letter)."""
-    each = []
-    for word in sorted(words, key=len, reverse=True):
-        one = select(HubPersonWord.employee_id)
-        if broad:
-            one = one.where(HubPersonWord.word == word)
-        else:
-            one = one.where(HubPersonWord.word >= word,
-                            HubPersonWord.word < literal(word + _END))
-        each.append(one)
-    assert each
-    return each[0] if len(each) == 1 else intersect(*each)  # however many words
+    was typed is too broad to be a beginning: "E1", one letter). The longest word picks the
+    people; each other word is a check of theirs (an index probe each), so that "Charles M"
+    never reads every word that begins with "m"."""
+    ordered = sorted(words, key=len, reverse=True)
+    first = aliased(HubPersonWord)
+    query = select(first.employee_id).where(_word_is(first, ordered[0], broad)).distinct()
+    for word in ordered[1:]:
+        other = aliased(HubPersonWord)
+        query = query.where(exists().where(other.employee_id == first.employee_id,
+                                           _word_is(other, word, broad)))
+    return query
+
+
+def _word_is(words: Any, word: str, broad: bool) -> ColumnElement[bool]:
+    if broad:
+        return words.word == word  # type: ignore[no-any-return]
+    return and_(words.word >= word, words.word < literal(word + _END))
