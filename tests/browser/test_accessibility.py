@@ -300,3 +300,20 @@ def test_revoking_a_kiosk_without_javascript(hub_server, new_page):
     page.get_by_role("button", name="Revoke this kiosk").click()
     page.wait_for_selector("#buildings-panel [role=status]")
     assert_accessible(page, "the buildings page after revoking a kiosk")
+
+
+@pytest.mark.parametrize("width", [1024, 1366])
+def test_the_hub_dashboard_fits_the_screen_with_its_charts(hub_server, new_page, width):
+    """Every column of pins by building (the Waitlist column last) without sideways scrolling,
+    and both charts drawn once the dashboard has shown."""
+    server, _ = hub_server
+    page = new_page(base_url=server.url, viewport={"width": width, "height": 768})
+    hub_log_in(page, server, "admin")
+    page.wait_for_selector("#hand-outs-chart-panel svg")
+    page.wait_for_selector("#stock-owed-chart-panel svg")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    last = page.locator("#pins thead th").last
+    assert last.inner_text().strip() == "Waitlist"
+    box = last.bounding_box()
+    assert box["x"] + box["width"] <= width
+    assert_accessible(page, f"the hub's dashboard with its charts at {width}")
