@@ -70,6 +70,10 @@ def test_the_exceptions_as_csv_with_their_resolutions(reported, admin, district)
     assert done["resolved_by"] == LOGINS["admin"][0]
     assert done["resolution"] == "Second pin returned"
     assert TODAY.match(done["resolved_at"]) and TODAY.match(done["opened_at"])
+    # who and what it is about, to act on it from the spreadsheet
+    assert (done["person"], done["employee_id"]) == ("Alice Able", "E1")
+    assert done["buildings"] == PAGE_JACKSON and done["kiosks"] == f"Front office ({PAGE_JACKSON})"
+    assert len(done["receipts"].split("; ")) == 2
 
 
 def test_csv_cells_that_a_spreadsheet_would_run_are_defused(district, admin):
@@ -143,6 +147,8 @@ def test_the_exceptions_as_pdf_with_a_long_note(reported, admin, district, tmp_p
     words = text.split()
     assert "step0" in words and "step249" in words and "end." in words
     assert len(pdf_pages(data, tmp_path)) >= 2
+    flat = " ".join(words)
+    assert "Receipts: R-" in flat  # the receipts the exception is about, to find them
 
 
 def test_empty_reports_say_so(hub, admin, tmp_path):

@@ -21,7 +21,7 @@ from kiosk.domain.text import csv_cell
 
 from ..extensions import hub_db
 from ..models import HubException, Kiosk
-from . import enrollment, reconcile
+from . import enrollment, involved, people, reconcile
 from .report_pdf import Chart, Column, Section, render_report
 
 # --- what the reports hold -------------------------------------------------------------------
@@ -121,18 +121,36 @@ def all_exceptions() -> list[HubException]:
 
 def exception_section() -> Section:
     section = Section("Exceptions", EXCEPTION_COLUMNS, empty="The hub has found nothing yet.")
-    kiosks = {k.id: k for k in hub_db.session.scalars(select(Kiosk))}
-    for i, e in enumerate(all_exceptions()):
-        where = e.building.name if e.building else ""
-        kiosk = kiosks.get(e.kiosk_id or "")
-        if kiosk is not None:
-            where = f"{where} ({kiosk.name})" if kiosk.name else where
-        section.rows.append([e.id, reconcile.KINDS.get(e.kind, e.kind), where,
-                             _when(e.opened_at), e.summary, e.status, e.resolved_by,
+    found = all_exceptions()
+    about = involved.involved(hub_db.session, found)
+    for i, e in enumerate(found):
+        what = about.get(e.id) or involved.Involved()
+        section.rows.append([e.id, reconcile.KINDS.get(e.kind, e.kind), _where(e, what),
+                             _when(e.opened_at), _found(e, what), e.status, e.resolved_by,
                              _when(e.resolved_at), e.resolution])
         if e.status == "open":
             section.marked.add(i)
     return section
+
+
+def _where(e: HubException, what: involved.Involved) -> str:
+    """Every building the exception involves (its kiosks in brackets), else its own."""
+    buildings = [name for _, name in what.buildings]
+    if not buildings:
+        buildings = [e.building.name] if e.building else []
+    kiosks = f" ({', '.join(what.kiosks)})" if what.kiosks else ""
+    return ", ".join(buildings) + kiosks
+
+
+def _found(e: HubException, what: involved.Involved) -> str:
+    """What the hub found, with the person and the receipts it is about."""
+    person = people.name_and_number(what.name, what.employee_id) if what.employee_id else ""
+    parts = [e.summary]
+    if person and person not in e.summary:
+        parts.append(f"Person: {person}.")
+    if what.receipts:
+        parts.append(f"Receipts: {', '.join(what.receipts)}.")
+    return " ".join(parts)
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -162,12 +180,20 @@ def dashboard_csv() -> str:
 
 def exceptions_csv() -> str:
     header = ["number", "kind", "kind_code", "building", "kiosk", "opened_at", "status",
-              "summary", "resolved_by", "resolved_at", "resolution"]
+              "summary", "person", "employee_id", "buildings", "receipts", "kiosks",
+              "resolved_by", "resolved_at", "resolution"]
     kiosks = {k.id: k.name for k in hub_db.session.scalars(select(Kiosk))}
-    rows = [[e.id, reconcile.KINDS.get(e.kind, e.kind), e.kind,
-             e.building.name if e.building else "", kiosks.get(e.kiosk_id or "", ""),
-             _when(e.opened_at), e.status, e.summary, e.resolved_by, _when(e.resolved_at),
-             e.resolution] for e in all_exceptions()]
+    found = all_exceptions()
+    about = involved.involved(hub_db.session, found)
+    rows = []
+    for e in found:
+        what = about.get(e.id) or involved.Involved()
+        rows.append([e.id, reconcile.KINDS.get(e.kind, e.kind), e.kind,
+                     e.building.name if e.building else "", kiosks.get(e.kiosk_id or "", ""),
+                     _when(e.opened_at), e.status, e.summary, what.name, what.employee_id,
+                     "; ".join(name for _, name in what.buildings), "; ".join(what.receipts),
+                     "; ".join(what.kiosks), e.resolved_by, _when(e.resolved_at),
+                     e.resolution])
     return csv_text(header, rows)
 
 
