@@ -48,6 +48,7 @@ ENROLLED_AT = "hub:enrolled_at"  # when this kiosk enrolled: how old it is befor
 HUB_KEY = "hub:key"  # the key the hub signs district bundles with (district_import.py)
 CURSOR, LAST_OK, LAST_TRY, LAST_ERROR = "sync:cursor", "sync:last_ok", "sync:last_try", \
     "sync:last_error"
+BUNDLE_AS_OF = "sync:bundle_as_of"  # the district's data a district bundle brought, as of
 TOKEN_FILE, KEY_FILE = "hub-token", "kiosk-key.pem"
 PUSH_BATCH = 200
 

@@ -34,7 +34,7 @@ from ..db import write_in_turns
 from ..errors import InvalidInput, KioskError
 from ..extensions import db
 from . import district_changes, lookups
-from .district import CURSOR, HUB_KEY, enrollment
+from .district import BUNDLE_AS_OF, CURSOR, HUB_KEY, enrollment
 
 
 @dataclass(frozen=True)
@@ -127,8 +127,9 @@ def _apply(checked: Any, end: dict[str, Any]) -> DistrictImport:
                             _guarded(_cursor_to(last), cursor)])
             db.session.expunge_all()
             applied, cursor = applied + len(new), last
-        if end["next"] > cursor:  # past changes meant for others, and the time of the data
-            write_in_turns([_guarded(_cursor_to(int(end["next"]), as_of), cursor)])
+        if end["next"] > cursor or as_of:  # past changes meant for others; the data's time
+            write_in_turns([_guarded(_cursor_to(max(int(end["next"]), cursor), as_of),
+                                     cursor)])
     except _Overtaken as exc:
         raise KioskError(f"{exc.message} {applied} changes from the file were applied; nothing "
                          "more is needed.") from None
@@ -159,6 +160,7 @@ def _cursor_to(value: int, as_of: object = None) -> Any:
         lookups.set_setting(CURSOR, str(value))
         if as_of:
             lookups.set_setting(lookups.BADGE_DATA_AS_OF, str(as_of))
+            lookups.set_setting(BUNDLE_AS_OF, str(as_of))  # fresh data, not synced online
 
     return step
 

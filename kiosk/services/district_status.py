@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -17,7 +17,7 @@ from kiosk.sync.worker import worker_of
 from ..extensions import db
 from ..models import utcnow
 from . import lookups
-from .district import ENROLLED_AT, LAST_ERROR, LAST_OK, enrollment
+from .district import BUNDLE_AS_OF, ENROLLED_AT, LAST_ERROR, LAST_OK, enrollment
 
 
 @dataclass(frozen=True)
@@ -65,16 +65,21 @@ def sync_status() -> SyncStatus:
     enrolled_at = _time(lookups.get_setting(ENROLLED_AT)) if enrolled else None
     error = lookups.get_setting(LAST_ERROR) or ""
     first_sync = enrolled and last_ok is None  # (enrolling forgets an earlier last sync)
-    # Stale counts from the last sync, or before the first from the enrollment; a kiosk
-    # enrolled by an older version, which did not note when, is stale until it syncs.
-    since = enrolled_at if first_sync else last_ok
+    # Stale counts from the last sync, or before the first from the enrollment, or from the
+    # date of the district's data a district bundle brought when newer; a kiosk enrolled by
+    # an older version, which did not note when, is stale until it syncs.
+    data_as_of = lookups.badge_data_as_of()
+    bundle = _time(lookups.get_setting(BUNDLE_AS_OF)) if enrolled else None
+    fresh = [t if t.tzinfo else t.replace(tzinfo=UTC)
+             for t in (enrolled_at if first_sync else last_ok, bundle) if t is not None]
+    since = max(fresh) if fresh else None
     warn_after = timedelta(days=float(current_app.config["SYNC_WARN_DAYS"]))
     stale = enrolled and (since is None or utcnow() - since > warn_after)
     worker = worker_of(current_app)
     return SyncStatus(
         enrolled=enrolled, online=enrolled and not first_sync and not error,
         waiting=outbox.waiting_count(db.session), rejected=outbox.rejected_count(db.session),
-        last_ok=last_ok, error=error, data_as_of=lookups.badge_data_as_of(), stale=stale,
+        last_ok=last_ok, error=error, data_as_of=data_as_of, stale=stale,
         enrolled_at=enrolled_at, first_sync=first_sync,
         syncing=enrolled and worker is not None and worker.busy)
 

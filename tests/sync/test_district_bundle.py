@@ -381,3 +381,25 @@ def test_an_import_cut_off_goes_on_from_its_cursor(district: District, tmp_path:
     report = first.call(import_path, bundle)
     assert (report.applied, report.already) == (total - 3, 3)
     assert first.verdict(ALICE_TRAUMA) == "revoked"
+
+
+def test_a_district_bundle_makes_a_kiosk_that_cannot_sync_fresh_again(district: District,
+                                                                      tmp_path: Path) -> None:
+    """The warning "its badge data may be out of date" counts from the district's data a
+    district bundle brought too, not only from the last sync online."""
+    from datetime import timedelta
+
+    from kiosk.services.district_status import sync_status
+
+    from .test_sync_badge import last_synced
+
+    first = district.kiosks[0]
+    assert first.sync().ok
+    district_news(district, tmp_path / "news")  # the district goes on
+    district.proxy.down = True  # the building lost its network after its last sync, days ago
+    last_synced(first, timedelta(days=10))
+    assert first.call(sync_status).stale
+    first.call(import_path, district_file(district, first, tmp_path / "usb.jsonl"))
+    status = first.call(sync_status)
+    assert not status.stale
+    assert status.data_as_of is not None
