@@ -48,10 +48,10 @@ class LogSearch:
     def params(self, *, cursor: bool = True) -> dict[str, str]:
         """The search as address parameters, without the empty ones (and without the page's
         cursor unless ``cursor``)."""
-        found = {"q": self.text, "pin": _str(self.pin), "staff": _str(self.staff),
-                 "from": _str(self.since), "to": _str(self.until), "show": self.show}
+        found = {"q": self.text, "pin": param_text(self.pin), "staff": param_text(self.staff),
+                 "from": param_text(self.since), "to": param_text(self.until), "show": self.show}
         if cursor:
-            found.update(after=_str(self.after), before=_str(self.before))
+            found.update(after=param_text(self.after), before=param_text(self.before))
         return {key: value for key, value in found.items() if value}
 
     def older_than(self, receipt_no: int) -> LogSearch:
@@ -69,8 +69,8 @@ def parse_search(args: Mapping[str, str]) -> LogSearch:
     so in words."""
     problems: list[str] = []
     text = typed_text(args.get("q", "")[:MAX_QUERY_TEXT], 200)
-    since = _date(args.get("from", ""), "From", problems)
-    until = _date(args.get("to", ""), "To", problems)
+    since = typed_date(args.get("from", ""), "From", problems)
+    until = typed_date(args.get("to", ""), "To", problems)
     if since and until and since > until:
         problems.append("The From date is after the To date: they were swapped.")
         since, until = until, since
@@ -78,9 +78,9 @@ def parse_search(args: Mapping[str, str]) -> LogSearch:
     if show not in SHOW:
         problems.append("Showing all hand-outs: the kind asked for is not one of the choices.")
         show = ""
-    after, before = _number(args.get("after", "")), _number(args.get("before", ""))
-    return LogSearch(text=text, pin=_number(args.get("pin", "")),
-                     staff=_number(args.get("staff", "")), since=since, until=until,
+    after, before = whole_number(args.get("after", "")), whole_number(args.get("before", ""))
+    return LogSearch(text=text, pin=whole_number(args.get("pin", "")),
+                     staff=whole_number(args.get("staff", "")), since=since, until=until,
                      show=show, after=after, before=None if after else before,
                      problems=tuple(problems))
 
@@ -98,7 +98,8 @@ def receipt_number(text: str, code: str) -> int | None:
     return number if 0 < number < MAX_NUMBER else None
 
 
-def _number(value: str) -> int | None:
+def whole_number(value: str) -> int | None:
+    """An id as typed in an address: a whole number that can name a row, else None."""
     value = value.strip()
     if not value.isascii() or not value.isdigit() or len(value) > 10:
         return None
@@ -106,7 +107,8 @@ def _number(value: str) -> int | None:
     return number if 0 < number < MAX_NUMBER else None
 
 
-def _date(value: str, label: str, problems: list[str]) -> date | None:
+def typed_date(value: str, label: str, problems: list[str]) -> date | None:
+    """A date as typed (YYYY-MM-DD), else None with why in ``problems``."""
     value = value.strip()
     if not value:
         return None
@@ -120,5 +122,6 @@ def _date(value: str, label: str, problems: list[str]) -> date | None:
     return found
 
 
-def _str(value: object) -> str:
+def param_text(value: object) -> str:
+    """A value as an address parameter ("" for none)."""
     return "" if value is None else str(value)

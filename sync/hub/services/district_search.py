@@ -14,14 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
-from kiosk.domain.log_search import SHOW
+from kiosk.domain.log_search import SHOW, param_text, typed_date, whole_number
 from kiosk.domain.search_words import MAX_QUERY_TEXT
 from kiosk.domain.text import typed_text
 
 __all__ = ["SHOW", "HubLogSearch", "parse_search"]
 
-MAX_ID = 2**31 - 1
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _HAND_OUT_ID = re.compile(r"[0-9A-Za-z-]{1,36}", re.ASCII)  # a kiosk's distribution id
 
 
@@ -45,8 +43,8 @@ class HubLogSearch:
     def params(self, *, cursor: bool = True) -> dict[str, str]:
         """The search as address parameters, without the empty ones (and without the
         cursor unless ``cursor``)."""
-        found = {"q": self.text, "building": _str(self.building), "pin": self.pin,
-                 "from": _str(self.since), "to": _str(self.until), "show": self.show}
+        found = {"q": self.text, "building": param_text(self.building), "pin": self.pin,
+                 "from": param_text(self.since), "to": param_text(self.until), "show": self.show}
         if cursor:
             found.update(after=self.after or "", before=self.before or "")
         return {key: value for key, value in found.items() if value}
@@ -64,8 +62,8 @@ class HubLogSearch:
 def parse_search(args: Mapping[str, str]) -> HubLogSearch:
     problems: list[str] = []
     text = typed_text(args.get("q", "")[:MAX_QUERY_TEXT], 200)
-    since = _date(args.get("from", ""), "From", problems)
-    until = _date(args.get("to", ""), "To", problems)
+    since = typed_date(args.get("from", ""), "From", problems)
+    until = typed_date(args.get("to", ""), "To", problems)
     if since and until and since > until:
         problems.append("The From date is after the To date: they were swapped.")
         since, until = until, since
@@ -74,7 +72,7 @@ def parse_search(args: Mapping[str, str]) -> HubLogSearch:
         problems.append("Showing all hand-outs: the kind asked for is not one of the choices.")
         show = ""
     after, before = _hand_out(args.get("after", "")), _hand_out(args.get("before", ""))
-    return HubLogSearch(text=text, building=_number(args.get("building", "")),
+    return HubLogSearch(text=text, building=whole_number(args.get("building", "")),
                         pin=typed_text(args.get("pin", "")[:300], 300), since=since,
                         until=until, show=show, after=after,
                         before=None if after else before, problems=tuple(problems))
@@ -85,27 +83,3 @@ def _hand_out(value: str) -> str | None:
     return value if _HAND_OUT_ID.fullmatch(value) else None
 
 
-def _number(value: str) -> int | None:
-    value = value.strip()
-    if not value.isascii() or not value.isdigit() or len(value) > 10:
-        return None
-    number = int(value)
-    return number if 0 < number <= MAX_ID else None
-
-
-def _date(value: str, label: str, problems: list[str]) -> date | None:
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        found = date.fromisoformat(value) if _DATE.fullmatch(value) else None
-    except ValueError:
-        found = None
-    if found is None or found.year < 2000:
-        problems.append(f"The {label} date was left out: it is not a date (YYYY-MM-DD).")
-        return None
-    return found
-
-
-def _str(value: object) -> str:
-    return "" if value is None else str(value)
