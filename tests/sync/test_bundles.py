@@ -23,10 +23,12 @@ from .conftest import District, Kiosk, sync_until_done
 
 @pytest.fixture
 def hub_cli(district: District, monkeypatch: pytest.MonkeyPatch) -> Iterator[Kiosk]:
-    """`kiosk hub ...` as the district runs it: the hub's database from the environment. The
-    hub apps the commands make are closed afterwards."""
+    """`kiosk hub ...` as the district runs it: the hub's database, folder and secret key (as
+    every server of a district shares it) from the environment. The hub apps the commands make
+    are closed afterwards."""
     monkeypatch.setenv("KIOSK_HUB_DATABASE_URL", district.hub.database_url)
     monkeypatch.setenv("KIOSK_HUB_INSTANCE_PATH", district.hub.app.instance_path)
+    monkeypatch.setenv("KIOSK_HUB_SECRET_KEY", str(district.hub.app.config["SECRET_KEY"]))
     made: list[Flask] = []
     real = hub_package.create_hub_app
 

@@ -7,22 +7,18 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 from sqlalchemy import select
 
-import kiosk.sync.hub as hub_package
 from kiosk.errors import KioskError
 from kiosk.extensions import db
 from kiosk.services import lookups
 from kiosk.services.district import CURSOR, HUB_KEY
 from kiosk.services.district_import import import_path
 from kiosk.sync.district_file import key_from_secret, write_bundle
-from kiosk.sync.hub.extensions import hub_db
 from kiosk.sync.hub.services.badge_data import import_files as hub_import
 from kiosk.sync.hub.services.district_bundles import kiosk_for, write
 from kiosk.sync.hub.services.stock import allocate
@@ -30,6 +26,7 @@ from tests import factories
 from tests.factories import ALICE_BALANCE, ALICE_TRAUMA, BOB_TRAUMA, TRAUMA
 
 from .conftest import STOCK, District, Kiosk, sync_until_done
+from .test_bundles import hub_cli  # noqa: F401  (the fixture)
 from .test_sync_page import client_of
 
 NEW_AWARD = "urn:uuid:abababab-abab-4bab-8bab-abababababab"
@@ -257,26 +254,7 @@ def test_a_file_too_large_is_refused_before_it_is_read(district: District,
 # --- the commands and the pages ------------------------------------------------------------
 
 
-@pytest.fixture
-def hub_cli(district: District, monkeypatch: pytest.MonkeyPatch) -> Iterator[Kiosk]:
-    monkeypatch.setenv("KIOSK_HUB_DATABASE_URL", district.hub.database_url)
-    monkeypatch.setenv("KIOSK_HUB_INSTANCE_PATH", district.hub.app.instance_path)
-    monkeypatch.setenv("KIOSK_HUB_SECRET_KEY", str(district.hub.app.config["SECRET_KEY"]))
-    made: list[Flask] = []
-    real = hub_package.create_hub_app
-
-    def create_hub_app(config: Any = None) -> Flask:
-        made.append(real(config))
-        return made[-1]
-
-    monkeypatch.setattr(hub_package, "create_hub_app", create_hub_app)
-    yield district.kiosks[0]
-    for app in made:
-        with app.app_context():
-            hub_db.engine.dispose()
-
-
-def test_the_commands_carry_the_district_data(district: District, hub_cli: Kiosk,
+def test_the_commands_carry_the_district_data(district: District, hub_cli: Kiosk,  # noqa: F811
                                               tmp_path: Path) -> None:
     first = district.kiosks[0]
     district_news(district, tmp_path / "news")
