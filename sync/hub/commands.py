@@ -277,12 +277,21 @@ def hub_reconcile() -> None:
 @click.option("--building", default=None, help="One building (by name); else the district.")
 @click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the report as CSV here.")
-def hub_owed(building: str | None, csv_file: Path | None) -> None:
+@click.option("--recount", is_flag=True,
+              help="First work out again who is owed from every award and hand-out (the hub "
+                   "keeps it as they change; this is for a database edited by hand).")
+def hub_owed(building: str | None, csv_file: Path | None, recount: bool) -> None:
     """What is still owed: people owed each pin, per building, and how many pins to order."""
-    from .services import owed
+    from .db import hub_transaction
+    from .services import owed, owed_count
 
     app = _app()
     with app.app_context():
+        if recount:
+            with hub_transaction() as session:
+                kept = owed_count.recount(session)
+            click.echo(f"Recounted who is owed from every award and hand-out: {kept} pins "
+                       "owed.")
         report = owed.owed(building)
         if building and not report.rows:
             _fail(HubError(f"There is no building named {building!r} on the hub."), 2)

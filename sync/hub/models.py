@@ -231,6 +231,22 @@ class HubPersonWord(Model):
     employee_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
 
 
+class HubOwed(Model):
+    """Who is owed which pin, where: one row per person, pin credential and roster building
+    for a person whose award of it earns a pin (the credential has one, the award is not
+    revoked) and who has not been handed it anywhere (no hand-out of it left unvoided). Kept
+    in the transaction of every change that can alter it (services/owed_count.py), so that
+    "what is still owed" is a count of rows, not an anti-join of every award and hand-out."""
+
+    __tablename__ = "hub_owed"
+    employee_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    credential_id: Mapped[int] = mapped_column(ForeignKey("hub_credential.id"),
+                                               primary_key=True)
+    building: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+    __table_args__ = (Index("ix_hub_owed_building_pin", "building", "credential_id"),)
+
+
 class HubStock(Model):
     """Each building's pin ledger as the district sees it: allocations and transfers made on
     the hub, and what the kiosk reported (received, handed out, voided, counted)."""

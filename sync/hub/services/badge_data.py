@@ -42,7 +42,7 @@ from ..db import hub_transaction
 from ..errors import InvalidInput
 from ..extensions import hub_db
 from ..models import HubAward, HubCredential, HubDocument, utcnow
-from . import changes, people
+from . import changes, owed_count, people
 from .accounts import name_key
 
 BATCH = 5000
@@ -136,6 +136,7 @@ def _catalogue(name: str, reader: csv.DictReader[str], report: HubImport,
     with hub_transaction() as session:
         known = {c.name_key: c for c in session.scalars(select(HubCredential))}
         new_changes = []
+        repinned: set[int] = set()  # credentials whose pin or name changed: who is owed
         for row in reader:
             report.rows += 1
             if progress:
@@ -155,6 +156,8 @@ def _catalogue(name: str, reader: csv.DictReader[str], report: HubImport,
                 known[cred.name_key] = cred
                 report.added += 1
             elif any(getattr(cred, k) != v for k, v in values.items()):
+                if (cred.has_pin, cred.name) != (values["has_pin"], values["name"]):
+                    repinned.add(cred.id)
                 for k, v in values.items():
                     setattr(cred, k, v)
                 report.changed += 1
@@ -164,6 +167,8 @@ def _catalogue(name: str, reader: csv.DictReader[str], report: HubImport,
             new_changes.append(changes.Change("credential", {
                 "name": title, "released_on": _iso(values["released_on"]),
                 "has_pin": values["has_pin"], "pin_name": values["pin_name"]}))
+        session.flush()
+        owed_count.refresh_credential(session, repinned)
         changes.record(session, new_changes)
 
 
@@ -249,8 +254,9 @@ def _save_awards(batch: list[dict[str, Any]], credentials: dict[str, HubCredenti
         for r in changed_rows:
             session.execute(update(HubAward).where(HubAward.id == r["id"]).values(**r))
         # the words the district log finds these people under (a renamed award's old holder too)
-        people.refresh_words(session, {r["employee_id"] for r in new_rows + changed_rows}
-                             | holders)
+        touched = {r["employee_id"] for r in new_rows + changed_rows} | holders
+        people.refresh_words(session, touched)
+        owed_count.refresh(session, touched)
         changes.record(session, out)
 
 
@@ -318,14 +324,18 @@ def _revoke_listed(session, doc: object, out: list[changes.Change]) -> None:  # 
     if not listed:
         return
     names = {c.id: c.name for c in session.scalars(select(HubCredential))}
+    revoked = set()
     for award in session.scalars(select(HubAward).where(HubAward.id.in_(list(listed)))):
         if award.revoked:
             continue
+        revoked.add(award.employee_id)
         award.revoked = True
         award.revocation_reason = listed[award.id] or badge_documents.REVOKED
         award.updated_at = utcnow()
         row = {k: getattr(award, k) for k in ("id", *_AWARD_FIELDS)}
         out.append(changes.Change("award", award_change(row, names[award.credential_id])))
+    session.flush()
+    owed_count.refresh(session, revoked)
 
 
 @dataclass(frozen=True)

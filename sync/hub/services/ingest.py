@@ -47,7 +47,7 @@ from ..models import (
     Kiosk,
     utcnow,
 )
-from . import chain, changes, ownership, reconcile
+from . import chain, changes, owed_count, ownership, reconcile
 
 CLOCK_TOLERANCE_S = 300.0
 
@@ -124,8 +124,10 @@ def receive(kiosk_id: str, raw_events: Sequence[object], sent_at: object = None,
         for event_id, refusal in refused.items():
             outcomes[at[event_id]] = Outcome(event_id, "rejected", refusal.reason)
         ownership.raise_refused(session, kiosk, fresh, refused)
-        new_changes = _apply(session, kiosk, [e for e in fresh if e.id not in refused])
+        applied = [e for e in fresh if e.id not in refused]
+        new_changes = _apply(session, kiosk, applied)
         _note_kiosk(session, kiosk, fresh, sent_at, now)
+        owed_count.refresh(session, _people_paid_or_owed(session, applied))
         changes.record(session, new_changes)
     return [outcomes[i] for i in sorted(outcomes)]
 
@@ -185,6 +187,17 @@ def _apply(session: Session, kiosk: Kiosk, events: list[Event]) -> list[changes.
     if stock:
         insert_quietly(session, HubStock.__table__, stock, ["ref", "kind"])
     return out
+
+
+def _people_paid_or_owed(session: Session, events: list[Event]) -> set[str]:
+    """The people whose pins these events handed out or voided: what they are owed changed."""
+    people = {_text(e.payload, "employee_id", 64) for e in events
+              if e.kind == "pin_handed_out"}
+    voided = [ownership.voided_id(e) for e in events if e.kind == "hand_out_voided"]
+    if voided:
+        people |= set(session.scalars(select(HubHandOut.employee_id).where(
+            one_of(session, HubHandOut.id, voided))))
+    return people
 
 
 def _adjustment_note(payload: dict[str, Any]) -> str:

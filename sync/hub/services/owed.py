@@ -14,8 +14,8 @@ handed out + voided + count corrections: the dashboard's figure, reconcile.dashb
 below zero here; *allocated* is what the district sent. The district's shortfall for a pin is
 what is owed everywhere less what is on hand everywhere: "order N more ... pins".
 
-One grouped query over the awards (an anti-join on the hand-outs' index by person and pin)
-and the dashboard's, whatever the size of the district.
+Who is owed is kept as awards are imported and hand-outs arrive (services/owed_count.py): the
+report is a grouped count of those rows and the dashboard's figures.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import select
 
 from ..extensions import hub_db
-from ..models import HubAward, HubBuilding, HubCredential, HubHandOut, utcnow
-from . import exports, reconcile
+from ..models import HubBuilding, HubCredential, utcnow
+from . import exports, owed_count, reconcile
 from .accounts import name_key
 
 NOT_ENROLLED = "not enrolled"
@@ -81,31 +81,24 @@ class Owed:
 def owed_people(building: str | None = None,
                 ) -> tuple[dict[tuple[str, str], int], dict[str, str]]:
     """(roster building key, credential name) -> people owed a pin; and each roster
-    building's key -> its name as the roster spells it. With ``building``, only the awards of
-    that building are counted, however the roster spells it (case, spaces): its spellings
-    are found first among the roster's buildings."""
-    handed_out = exists().where(and_(
-        HubHandOut.employee_id == HubAward.employee_id,
-        HubHandOut.credential == HubCredential.name,
-        HubHandOut.voided_at.is_(None)))
+    building's key -> its name as the roster spells it. With ``building``, only the people
+    owed at that building, however the roster spells it (case, spaces): its spellings are
+    found first among the roster's buildings. Read from what is kept (services/owed_count.py),
+    a count of rows whatever the size of the district."""
+    session = hub_db.session
     found: dict[tuple[str, str], int] = {}
     spelled: dict[str, str] = {}
-    query = (select(HubAward.building, HubCredential.name,
-                    func.count(HubAward.employee_id.distinct()))
-             .join(HubCredential, HubCredential.id == HubAward.credential_id)
-             .where(HubCredential.has_pin.is_(True), HubAward.revoked.is_(False), ~handed_out)
-             .group_by(HubAward.building, HubCredential.name))
+    spellings = None
     if building is not None:
-        spellings = [b for b in hub_db.session.scalars(select(HubAward.building).distinct())
+        spellings = [b for b in owed_count.roster_buildings(session)
                      if name_key(b or "") == name_key(building)]
         if not spellings:
             return found, spelled
-        query = query.where(HubAward.building.in_(spellings))
-    for roster_building, credential, people in hub_db.session.execute(query):
+    for roster_building, credential, people in owed_count.counts(session, spellings):
         spelled.setdefault(name_key(roster_building or ""),
                            " ".join((roster_building or "").split()))
         key = (name_key(roster_building or ""), credential)
-        found[key] = found.get(key, 0) + int(people)  # "A School" and "a  school" are one
+        found[key] = found.get(key, 0) + people  # "A School" and "a  school" are one
     return found, spelled
 
 
