@@ -136,3 +136,19 @@ def test_adjustments_count_in_the_buildings_stock_with_their_reasons(district, v
         select(HubStock).where(HubStock.kind == "adjust"))))
     assert notes == [("adjust", -2, "Damaged: dropped <script>x</script>"),
                      ("adjust", -1, "Lost"), ("adjust", 1, "Found: behind the desk")]
+
+
+def test_the_hand_out_figures_open_the_hand_outs_and_their_people(season, viewer):
+    """The dashboard drills down: a building's "Handed out" opens the district log on that
+    building and pin, each hand-out naming its person (linked to their page); "Voided" opens
+    the voided ones."""
+    doc = page(viewer.get("/"))
+    cell = _row(doc, PAGE_JACKSON, TRAUMA).one("td", data_col="handed_out")
+    log = page(viewer.get(cell.one("a").get("href")))
+    assert len(log.find_all("tr", data_hand_out=True)) == 3  # Alice, Bob (voided), E9
+    assert {a.text for a in log.find_all("a", class_="person")} >= {"Alice Able", "Bob Baker"}
+    voided = _row(doc, PAGE_JACKSON, TRAUMA).one("td", data_col="voided").one("a").get("href")
+    shown = page(viewer.get(voided))
+    assert len(shown.find_all("tr", data_hand_out=True)) == 1
+    assert {a.text for a in shown.find_all("a", class_="person")} == {"Bob Baker"}
+    assert _row(doc, SHEPHERDSTOWN, TRAUMA).one("td", data_col="handed_out").find("a") is None

@@ -97,7 +97,7 @@ def test_every_kind_of_change_keeps_what_is_owed(seeded: District, tmp_path: Pat
          ALICE_TRAUMA, "", "false", ""],
         ["E7", "Gil Green", "gil@example.org", PAGE_JACKSON, TRAUMA, "2024-05-01",
          "urn:uuid:77777777-1111-4111-8111-111111111111", "", "false", ""],
-        ["E2", "Bob Bell", "bob@example.org", SHEPHERDSTOWN, TRAUMA, "2024-05-01",
+        ["E2", "Bob Baker", "bob@example.org", SHEPHERDSTOWN, TRAUMA, "2024-05-01",
          BOB_TRAUMA, "", "true", "issued in error"]])
     assert people_owed(d) == {"E1", "E7"}
     assert ("E1", _cred(d, TRAUMA), SHEPHERDSTOWN) in agrees(d)
