@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 
 from kiosk.sync.hub.db import hub_transaction
 from kiosk.sync.hub.extensions import hub_db
@@ -229,3 +229,25 @@ def test_a_hand_out_waits_for_a_roster_import_working_out_the_same_person(
         hub_db.session.remove()
     assert "E1" not in people_owed(d)
     agrees(d)
+
+
+def test_a_big_roster_import_is_kept_and_its_tables_vacuumed(seeded: District,
+                                                              tmp_path: Path) -> None:
+    """More than a thousand awards: the import also vacuums and analyses the tables the
+    search and the report read (on PostgreSQL, outside any transaction)."""
+    rows = [[f"E{5000 + i}", f"Person {i}", f"p{i}@example.org",
+             PAGE_JACKSON if i % 2 else SHEPHERDSTOWN, TRAUMA, "2024-05-01",
+             f"urn:uuid:{i:08d}-2222-4222-8222-222222222222", "", "false", ""]
+            for i in range(1200)]
+    roster(seeded, tmp_path, rows, "big.csv")
+    kept = agrees(seeded)
+    assert {r[0] for r in rows} <= {e for e, _, _ in kept}
+    totals = {t.credential: t.owed for t in seeded.call(owed.owed).totals}
+    assert totals[TRAUMA] == 1202
+    with seeded.app.app_context():
+        if hub_db.engine.dialect.name == "postgresql":
+            vacuumed = hub_db.session.execute(text(
+                "SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema() "
+                "AND last_vacuum IS NOT NULL")).scalars().all()
+            assert {"hub_award", "hub_person_word", "hub_owed"} <= set(vacuumed)
+        hub_db.session.remove()

@@ -119,16 +119,18 @@ def import_files(paths: Iterable[str | Path], credential: str | None = None,
 
 
 def _refresh_statistics() -> None:
-    """After a big import, let PostgreSQL's planner know the tables' new size at once (its
-    autovacuum would, later): a new kiosk's first pull reads the change log in order."""
+    """After a big import, what PostgreSQL's autovacuum would do later, at once: the planner
+    learns the tables' new size (a new kiosk's first pull reads the change log in order), and
+    the tables the district log's name search and "what is still owed" read are vacuumed, so
+    that their index-only scans need not visit each new row in the table to see it is
+    visible (a name that matches thousands of people: 60 ms rather than 15)."""
     from sqlalchemy import text
 
     engine = hub_db.engine
     if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("ANALYZE hub_change"))
-            conn.execute(text("ANALYZE hub_award"))
-            conn.commit()
+            conn.execute(text("VACUUM (ANALYZE) hub_award, hub_person_word, hub_owed"))
 
 
 def _catalogue(name: str, reader: csv.DictReader[str], report: HubImport,

@@ -76,16 +76,23 @@ def typed_condition(session: Session, typed: str) -> Typed:
     found: list[ColumnElement[bool]] = []
     if text and len(text) <= 64:
         exact = sorted({text, text.upper()})
-        found.append(HubHandOut.receipt.in_(exact))
-        found.append(HubHandOut.employee_id.in_(exact))  # one the roster does not know
+        # a receipt, or an employee number the roster does not know: asked on its own first
+        # (two index probes), and only then part of the search, as an OR with a name's people
+        # would keep PostgreSQL from reading the log newest first and stopping at a page
+        named = or_(HubHandOut.receipt.in_(exact), HubHandOut.employee_id.in_(exact))
+        if session.scalar(select(HubHandOut.id).where(named).limit(1)) is not None:
+            found.append(named)
     words = query_words(text)
     if words:
         people = _people(words, broad=too_broad(words))
-        some = list(session.scalars(people.limit(NARROW_PEOPLE + 1)))  # read once
+        # a person has a few words, so the rows are read as they are in the index (no
+        # DISTINCT, which would read every match before the first) and made one per person
+        # here; more rows than NARROW_PEOPLE: the search joins the people in the database
+        some = list(session.scalars(people.limit(NARROW_PEOPLE + 1)))
         if len(some) > NARROW_PEOPLE:
             found.append(HubHandOut.employee_id.in_(people))
         elif some:
-            found.append(one_of(session, HubHandOut.employee_id, some))
+            found.append(one_of(session, HubHandOut.employee_id, sorted(set(some))))
     return Typed(or_(*found) if found else None)
 
 
@@ -96,7 +103,7 @@ def _people(words: list[str], broad: bool) -> Select[tuple[str]]:
     never reads every word that begins with "m"."""
     ordered = sorted(words, key=len, reverse=True)
     first = aliased(HubPersonWord)
-    query = select(first.employee_id).where(_word_is(first, ordered[0], broad)).distinct()
+    query = select(first.employee_id).where(_word_is(first, ordered[0], broad))
     for word in ordered[1:]:
         other = aliased(HubPersonWord)
         query = query.where(exists().where(other.employee_id == first.employee_id,
