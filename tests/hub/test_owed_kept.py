@@ -251,3 +251,17 @@ def test_a_big_roster_import_is_kept_and_its_tables_vacuumed(seeded: District,
                 "AND last_vacuum IS NOT NULL")).scalars().all()
             assert {"hub_award", "hub_person_word", "hub_owed"} <= set(vacuumed)
         hub_db.session.remove()
+
+
+def test_a_voided_hand_out_reported_again_pays_nothing(seeded: District) -> None:
+    """A new event naming a hand-out the hub has already, and voided: the hand-out counts
+    once (it stays voided), so the person is still owed their pin."""
+    d = seeded
+    pj = d.kiosk(PAGE_JACKSON)
+    given = pj.hand_out(ALICE_TRAUMA, "E1", TRAUMA)
+    pj.send(given, pj.void(given))
+    assert "E1" in people_owed(d)
+    again = pj.event("pin_handed_out", given["payload"])
+    assert pj.send(again) == ["accepted"]
+    assert "E1" in people_owed(d)
+    agrees(d)

@@ -127,7 +127,10 @@ def receive(kiosk_id: str, raw_events: Sequence[object], sent_at: object = None,
         applied = [e for e in fresh if e.id not in refused]
         new_changes = _apply(session, kiosk, applied)
         _note_kiosk(session, kiosk, fresh, sent_at, now)
-        owed_count.refresh(session, _people_paid_or_owed(session, applied))
+        owed_count.paid(session, {(_text(e.payload, "employee_id", 64),
+                                    _text(e.payload, "credential", 300))
+                                   for e in applied if e.kind == "pin_handed_out"})
+        owed_count.refresh(session, _owed_again(session, applied))
         changes.record(session, new_changes)
     return [outcomes[i] for i in sorted(outcomes)]
 
@@ -189,15 +192,13 @@ def _apply(session: Session, kiosk: Kiosk, events: list[Event]) -> list[changes.
     return out
 
 
-def _people_paid_or_owed(session: Session, events: list[Event]) -> set[str]:
-    """The people whose pins these events handed out or voided: what they are owed changed."""
-    people = {_text(e.payload, "employee_id", 64) for e in events
-              if e.kind == "pin_handed_out"}
+def _owed_again(session: Session, events: list[Event]) -> set[str]:
+    """The people whose hand-outs these events voided: they may be owed their pin again."""
     voided = [ownership.voided_id(e) for e in events if e.kind == "hand_out_voided"]
-    if voided:
-        people |= set(session.scalars(select(HubHandOut.employee_id).where(
-            one_of(session, HubHandOut.id, voided))))
-    return people
+    if not voided:
+        return set()
+    return set(session.scalars(select(HubHandOut.employee_id).where(
+        one_of(session, HubHandOut.id, voided))))
 
 
 def _adjustment_note(payload: dict[str, Any]) -> str:

@@ -13,7 +13,8 @@ touched, in its own transaction, before it commits:
   award's former holder;
 - a revocation list: the people whose awards it revoked;
 - a catalogue change to a credential's pin or name: every award of that credential;
-- a kiosk's hand-outs and voids (services/ingest.py): the people they name.
+- a kiosk's hand-outs (services/ingest.py): the rows of the pins they paid go (a hand-out
+  only ever pays); its voids: the people whose hand-outs they voided are worked out again.
 
 The work is done under the change log's lock (``db.lock_change_log``), which every one of these
 transactions takes to record its changes anyway: two transactions about one person (the same
@@ -67,6 +68,26 @@ def refresh(session: Session, employee_ids: Iterable[str]) -> None:
         chunk = people[start:start + CHUNK]
         _replace(session, one_of(session, HubOwed.employee_id, chunk),
                  one_of(session, HubAward.employee_id, chunk))
+
+
+def paid(session: Session, handed: Iterable[tuple[str, str]]) -> None:
+    """These (employee, credential name) were reported handed their pin: owed it nowhere any
+    more, where a hand-out of it stands (one reported again after its void pays nothing). A
+    hand-out only ever pays what was owed, so its rows go without working the person out."""
+    by_credential: dict[str, set[str]] = {}
+    for employee_id, credential in handed:
+        by_credential.setdefault(credential, set()).add(employee_id)
+    if not by_credential:
+        return
+    lock_change_log(session)
+    for credential, people in sorted(by_credential.items()):
+        named = select(HubCredential.id).where(HubCredential.name == credential)
+        standing = exists().where(HubHandOut.employee_id == HubOwed.employee_id,
+                                  HubHandOut.credential == credential,
+                                  HubHandOut.voided_at.is_(None))
+        session.execute(delete(HubOwed).where(
+            HubOwed.credential_id.in_(named.scalar_subquery()),
+            one_of(session, HubOwed.employee_id, sorted(people)), standing))
 
 
 def refresh_credential(session: Session, credential_ids: Iterable[int]) -> None:
