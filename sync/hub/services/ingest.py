@@ -125,11 +125,10 @@ def receive(kiosk_id: str, raw_events: Sequence[object], sent_at: object = None,
             outcomes[at[event_id]] = Outcome(event_id, "rejected", refusal.reason)
         ownership.raise_refused(session, kiosk, fresh, refused)
         applied = [e for e in fresh if e.id not in refused]
-        new_changes = _apply(session, kiosk, applied)
+        paid: set[tuple[str, str]] = set()
+        new_changes = _apply(session, kiosk, applied, paid)
         _note_kiosk(session, kiosk, fresh, sent_at, now)
-        owed_count.paid(session, {(_text(e.payload, "employee_id", 64),
-                                    _text(e.payload, "credential", 300))
-                                   for e in applied if e.kind == "pin_handed_out"})
+        owed_count.paid(session, paid)  # then the voids, which may owe some of them again
         owed_count.refresh(session, _owed_again(session, applied))
         changes.record(session, new_changes)
     return [outcomes[i] for i in sorted(outcomes)]
@@ -146,13 +145,15 @@ def _row(kiosk: Kiosk, e: Event, chain: str, now: datetime, via: str) -> dict[st
 # --- what the events mean ------------------------------------------------------------------
 
 
-def _apply(session: Session, kiosk: Kiosk, events: list[Event]) -> list[changes.Change]:
+def _apply(session: Session, kiosk: Kiosk, events: list[Event],
+           paid: set[tuple[str, str]]) -> list[changes.Change]:
+    """Apply the events; ``paid`` gets (employee, credential) of each new hand-out."""
     out: list[changes.Change] = []
     building = kiosk.building_id
     stock: list[dict[str, Any]] = []
     handed = [e for e in events if e.kind == "pin_handed_out"]
     if handed:
-        out += _hand_outs(session, kiosk, handed, stock)
+        out += _hand_outs(session, kiosk, handed, stock, paid)
     for e in events:
         p = e.payload
         at = _time(p.get("at") or p.get("voided_at"), e)
@@ -217,7 +218,8 @@ def _manual_reason(payload: dict[str, Any]) -> str:
 
 
 def _hand_outs(session: Session, kiosk: Kiosk, events: list[Event],
-               stock: list[dict[str, Any]]) -> list[changes.Change]:
+               stock: list[dict[str, Any]], paid: set[tuple[str, str]]
+               ) -> list[changes.Change]:
     building = kiosk.building_id
     rows = []
     for e in events:
@@ -240,6 +242,7 @@ def _hand_outs(session: Session, kiosk: Kiosk, events: list[Event],
             known.add(r["id"])
             fresh.append(r)
     rows = fresh
+    paid.update((r["employee_id"], r["credential"]) for r in rows)
     insert_quietly(session, HubHandOut.__table__, rows, ["id"])
     # plain rows, not ORM objects: a batch of 200 hand-outs reads 200 awards and the
     # standing hand-outs of 200 people

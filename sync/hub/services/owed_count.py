@@ -13,8 +13,9 @@ touched, in its own transaction, before it commits:
   award's former holder;
 - a revocation list: the people whose awards it revoked;
 - a catalogue change to a credential's pin or name: every award of that credential;
-- a kiosk's hand-outs (services/ingest.py): the rows of the pins they paid go (a hand-out
-  only ever pays); its voids: the people whose hand-outs they voided are worked out again.
+- a kiosk's hand-outs new to the hub (services/ingest.py): the rows of the pins they paid
+  go (a hand-out only ever pays); its voids: the people whose hand-outs they voided are
+  worked out again.
 
 The work is done under the change log's lock (``db.lock_change_log``), which every one of these
 transactions takes to record its changes anyway: two transactions about one person (the same
@@ -53,7 +54,8 @@ def _owed(where: ColumnElement[bool] | None = None) -> Select[tuple[str, int, st
 
 def _replace(session: Session, kept: ColumnElement[bool], owed: ColumnElement[bool] | None,
              ) -> None:
-    session.execute(delete(HubOwed).where(kept))
+    session.execute(delete(HubOwed).where(kept),
+                    execution_options={"synchronize_session": False})
     session.execute(insert(HubOwed).from_select(
         ["employee_id", "credential_id", "building"], _owed(owed)))
 
@@ -71,23 +73,25 @@ def refresh(session: Session, employee_ids: Iterable[str]) -> None:
 
 
 def paid(session: Session, handed: Iterable[tuple[str, str]]) -> None:
-    """These (employee, credential name) were reported handed their pin: owed it nowhere any
-    more, where a hand-out of it stands (one reported again after its void pays nothing). A
-    hand-out only ever pays what was owed, so its rows go without working the person out."""
+    """These (employee, credential name) were just handed their pin (hand-outs new to the
+    hub, standing): owed it nowhere any more. A hand-out only ever pays what was owed, so
+    its rows go without working the person out again; a void in the same batch is worked out
+    after (:func:`refresh`)."""
     by_credential: dict[str, set[str]] = {}
     for employee_id, credential in handed:
         by_credential.setdefault(credential, set()).add(employee_id)
     if not by_credential:
         return
     lock_change_log(session)
+    ids = {name: credential_id for name, credential_id in session.execute(
+        select(HubCredential.name, HubCredential.id).where(
+            HubCredential.name.in_(sorted(by_credential))))}
     for credential, people in sorted(by_credential.items()):
-        named = select(HubCredential.id).where(HubCredential.name == credential)
-        standing = exists().where(HubHandOut.employee_id == HubOwed.employee_id,
-                                  HubHandOut.credential == credential,
-                                  HubHandOut.voided_at.is_(None))
-        session.execute(delete(HubOwed).where(
-            HubOwed.credential_id.in_(named.scalar_subquery()),
-            one_of(session, HubOwed.employee_id, sorted(people)), standing))
+        if credential in ids:  # else: a pin the catalogue does not know, owed to nobody
+            session.execute(delete(HubOwed).where(
+                HubOwed.credential_id == ids[credential],
+                one_of(session, HubOwed.employee_id, sorted(people))),
+                execution_options={"synchronize_session": False})
 
 
 def refresh_credential(session: Session, credential_ids: Iterable[int]) -> None:
