@@ -62,7 +62,7 @@ def sync_pull(child: bool, timeout: float) -> None:
     """Pull the district's changes only, answering one line of JSON (kiosk serve hands a long
     pull to this command: kiosk/services/pull_process.py)."""
     from kiosk.services.district import pull_alone
-    from kiosk.services.pull_process import become_child
+    from kiosk.services.own_process import become_child
 
     if child:
         become_child()
