@@ -3,11 +3,12 @@
 Under `kiosk serve` the desk's requests share one Python interpreter (and its GIL) with the
 server's long work. Reading, checking and preparing hundreds of thousands of awards in Python
 takes the GIL from the desk at every turn: in the server's process a hand-out waited up to
-140 ms behind a big pull (docs/benchmarks.md, "The desk during an import and a pull"). So the
-server hands such work to a ``kiosk`` command of its own, on the same instance and database
-(``python -m kiosk.cli ... --child``), and waits for its answer: one line of JSON, the last of
-its stdout. Two kinds of work go there: a pull of more than one page (:mod:`pull_process`) and
-a district bundle of more than one page uploaded on the Sync page (:mod:`bundle_process`).
+140 ms behind a big pull (docs/benchmarks.md, "The desk during an import, a pull and a
+district bundle"). So the server hands such work to a ``kiosk`` command of its own, on the
+same instance and database (``python -m kiosk.cli ... --child``), and waits for its answer:
+one line of JSON, the last of its stdout. Two kinds of work go there: a pull of more than one
+page (:mod:`pull_process`) and a district bundle of more than one page uploaded on the Sync
+page (:mod:`bundle_process`).
 
 The desk still comes first in the database: the child writes in turns (``db.write_in_turns``)
 and rings the bell that tells it a desk writer is waiting, as ``kiosk cache import`` does. The
