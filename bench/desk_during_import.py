@@ -3,7 +3,7 @@ import or a pull?
 
 A kiosk (``kiosk serve``: waitress, 8 threads, its sync worker and WAL checkpointer, no print
 worker, printer backend "none") hands out pins over HTTP, one every ``--pace-ms`` (50 ms; the
-scan before each is timed too), in three phases of the same run:
+scan before each is timed too), in four phases of the same run:
 
 1. *nothing else*: ``--baseline`` (300) hand-outs, the baseline;
 2. *import*: while ``kiosk cache import`` brings ``--rows`` (40,000) roster rows, as the office
@@ -11,27 +11,36 @@ scan before each is timed too), in three phases of the same run:
 3. *pull*: while the kiosk, just enrolled from its Sync page, pulls ``--awards`` (200,000)
    awards of a district hub (``kiosk hub serve`` on PostgreSQL, built with bench/hub.py's
    builders in a schema of its own): the server's own sync worker, which hands a pull of more
-   than one page to a process of its own (kiosk/services/pull_process.py).
+   than one page to a process of its own (kiosk/services/pull_process.py);
+4. *district bundle*: while an admin uploads the kiosk's district bundle (``kiosk hub
+   district-bundle``, the same ``--awards`` awards) on the Sync page, as a building with no
+   network does: the hub stopped, the kiosk's pull cursor set back to 0 so that every change of
+   the file is applied again (its awards are updates by now, their preparing the same work).
+   The server hands a file of more than a page to a process of its own
+   (kiosk/services/bundle_process.py); the upload's own parsing stays in the server.
 
 Measured: each phase's hand-out latency (p50, p95, p99, max) and every answer's status (no 500,
-no 503, every hand-out made), the import's and the pull's own seconds. The wait behind long
-work is a phase's p99 less the baseline's p99, against a target of at most 100 ms.
+no 503, every hand-out made), the import's, the pull's and the bundle's own seconds. The wait
+behind long work is a phase's p99 less the baseline's p99, against a target of at most 100 ms.
 
 Prints one JSON object; the exit status is 1 when a target is missed or a hand-out failed.
 
-    .venv/bin/python bench/desk_during_import.py                          # about 3 minutes
+    .venv/bin/python bench/desk_during_import.py                          # about 4 minutes
     .venv/bin/python bench/desk_during_import.py --rows 5000 --awards 20000 --baseline 50
+    .venv/bin/python bench/desk_during_import.py --in-server     # the pull and bundle as before
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import http.client
 import json
 import math
 import os
 import platform
 import random
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -220,6 +229,40 @@ def count(db_path: Path, table: str) -> int:
         return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
 
+def make_district_bundle(env: dict[str, str], out: Path) -> None:
+    """The kiosk's district bundle, as the district makes it (`kiosk hub district-bundle`)."""
+    subprocess.run([*KIOSK, "hub", "district-bundle", "--building", BUILDING, "--out", str(out)],
+                   env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def rewind_pull_cursor(db_path: Path) -> None:
+    """As if the kiosk had never pulled: every change of a district bundle is applied again."""
+    with sqlite3.connect(db_path, timeout=30) as conn:
+        conn.execute("UPDATE setting SET value = '0' WHERE key = 'sync:cursor'")
+
+
+def upload_bundle(port: int, admin: Browser, path: Path) -> tuple[int, str]:
+    """The Sync page's import form, as the admin's browser posts it (no timeout: the answer
+    comes when the file is applied); the status and the page's message."""
+    boundary = uuid.uuid4().hex
+    body = b"".join([
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+        f"{admin.csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"bundle\"; "
+        f'filename="{path.name}"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode(),
+        path.read_bytes(), f"\r\n--{boundary}--\r\n".encode()])
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=None)
+    try:
+        conn.request("POST", "/sync/import", body=body, headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}", "HX-Request": "true",
+            "Cookie": "; ".join(f"{k}={v}" for k, v in admin.cookies.items())})
+        response = conn.getresponse()
+        page = response.read().decode("utf-8", "replace")
+    finally:
+        conn.close()
+    found = re.search(r"(Nothing new[^<]*|\d+ changes? applied[^<]*)", page)
+    return response.status, found.group(1).strip() if found else page[:300]
+
+
 # --- main ---------------------------------------------------------------------------------------
 
 
@@ -233,7 +276,12 @@ def main() -> int:
     parser.add_argument("--database-url",
                         default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--in-server", action="store_true",
+                        help="the pull and the bundle in the server's own process "
+                             "(KIOSK_PULL_IN_OWN_PROCESS=false): the figures before the child")
     args = parser.parse_args()
+    if args.in_server:
+        os.environ["KIOSK_PULL_IN_OWN_PROCESS"] = "false"  # kiosk_server passes it on
     rng = random.Random(args.seed)
     load_before = os.getloadavg()
     shutil.rmtree(OUT, ignore_errors=True)
@@ -298,6 +346,28 @@ def main() -> int:
                              "awards_pulled": count(db_path, "award") - awards_before,
                              "error": found.get("sync:last_error", "")}
             phases["pull"] = phase
+
+            log(f"hand-outs during the Sync page's import of a district bundle of "
+                f"{args.awards:,} awards")
+            bundle = OUT / "files" / "district.jsonl"
+            make_district_bundle(hub_env, bundle)
+            hub.terminate()  # the building has no network: no pull meanwhile
+            hub.wait(timeout=30)
+            rewind_pull_cursor(db_path)
+            answer: dict[str, Any] = {}
+
+            def send() -> None:
+                answer["status"], answer["message"] = upload_bundle(port, admin, bundle)
+
+            started = time.perf_counter()
+            uploader = threading.Thread(target=send, daemon=True)
+            uploader.start()
+            phase = desk.run(lambda n: not uploader.is_alive())
+            phase["bundle"] = {"seconds": round(time.perf_counter() - started, 2),
+                               "file_mb": round(bundle.stat().st_size / 2**20, 1),
+                               "status": answer.get("status"),
+                               "message": answer.get("message", "")}
+            phases["bundle"] = phase
             memory = memory_mib(pid)
     finally:
         hub.terminate()
@@ -305,7 +375,7 @@ def main() -> int:
 
     base = phases["nothing_else"]["hand_out"]
     targets = {}
-    for name in ("import", "pull"):
+    for name in ("import", "pull", "bundle"):
         p99 = phases[name]["hand_out"].get("p99_ms")
         wait = round(p99 - base["p99_ms"], 1) if p99 is not None else None
         phases[name]["wait_p99_ms"] = wait
@@ -313,9 +383,9 @@ def main() -> int:
                                           "pass": wait is not None and wait <= TARGET_WAIT_MS}
     correct = all(set(p["outcomes"]) == {"handed_out"} and set(p["statuses"]) == {"200"}
                   for p in phases.values()) and phases["import"]["import"]["exit_status"] == 0 \
-        and not phases["pull"]["pull"]["error"]
+        and not phases["pull"]["pull"]["error"] and phases["bundle"]["bundle"]["status"] == 200
     report = {
-        "benchmark": "the desk during an import and a pull (issue 11)",
+        "benchmark": "the desk during an import, a pull and a district bundle (issue 11)",
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "code": code_revision(),
         "machine": {"cores": os.cpu_count(), "python": platform.python_version(),
@@ -323,8 +393,11 @@ def main() -> int:
                     "load_average_before": [round(x, 2) for x in load_before],
                     "load_average_after": [round(x, 2) for x in os.getloadavg()]},
         "method": {"pace_ms": args.pace_ms, "import_rows": args.rows,
-                   "pulled_awards": args.awards, "hub_import_seconds": round(hub_import_s, 1),
+                   "pulled_awards": args.awards, "bundle_awards": args.awards,
+                   "hub_import_seconds": round(hub_import_s, 1),
                    "server": "kiosk serve (8 threads, sync worker, checkpointer)",
+                   "pull_and_bundle": "in the server" if args.in_server
+                   else "a process of their own when more than a page",
                    "timed": "POST /hand-out (and, apart, the POST /scan before it)"},
         "phases": phases,
         "server_memory": memory,

@@ -65,6 +65,7 @@ def import_upload(stream: IO[bytes]) -> DistrictImport:
             raise _unsaved(exc) from None
         if lines - 2 <= int(current_app.config["PULL_PAGE_CHANGES"]):  # less the head and end
             return district_import.import_path(path)
+        log.info("a district bundle of %d lines: imported in a process of its own", lines)
         return import_in_child(path)
     finally:
         _remove(path)
