@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import sys
 from datetime import datetime
@@ -192,6 +193,23 @@ def test_a_file_too_large_is_refused_as_it_is_saved(
     assert status == 400 and "larger than a district bundle can be" in page
     assert given == [] and copies(first) == []
     assert state(first) == before
+
+
+def test_a_copy_left_by_a_server_stopped_during_an_import_is_removed_by_the_next(
+        district: District, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = district.kiosks[0]
+    bundle = district_file(district, first, tmp_path / "usb.jsonl")
+    serving(first, monkeypatch)
+    folder = Path(first.app.instance_path)
+    left, busy = folder / f"{bundle_process.PREFIX}left.jsonl", \
+        folder / f"{bundle_process.PREFIX}busy.jsonl"
+    for path in (left, busy):
+        path.write_bytes(bundle.read_bytes())
+    long_ago = left.stat().st_mtime - bundle_process.STALE_SECONDS - 60
+    os.utime(left, (long_ago, long_ago))
+    status, _ = upload(first, bundle.read_bytes())
+    assert status == 200
+    assert copies(first) == [busy], "another upload's copy, being imported, stays"
 
 
 DIES_ON_ITS_SECOND_PAGE = """
