@@ -9,12 +9,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from kiosk.cli_errors import fail as _fail
 from kiosk.errors import KioskError
-
-
-def _fail(exc: KioskError, code: int = 1) -> None:
-    click.secho(f"Error: {exc.message}", fg="red", err=True)
-    sys.exit(code)
 
 
 @click.command("enroll")
