@@ -1,5 +1,5 @@
 """Benchmark the desk while long work runs beside it (issue 11): does a hand-out wait behind an
-import or a pull?
+import, a pull or a district bundle?
 
 A kiosk (``kiosk serve``: waitress, 8 threads, its sync worker and WAL checkpointer, no print
 worker, printer backend "none") hands out pins over HTTP, one every ``--pace-ms`` (50 ms; the
@@ -17,7 +17,8 @@ scan before each is timed too), in four phases of the same run:
    network does: the hub stopped, the kiosk's pull cursor set back to 0 so that every change of
    the file is applied again (its awards are updates by now, their preparing the same work).
    The server hands a file of more than a page to a process of its own
-   (kiosk/services/bundle_process.py); the upload's own parsing stays in the server.
+   (kiosk/services/bundle_process.py); the upload's own parsing stays in the server. The hub
+   and this phase: bench/desk_hub.py.
 
 Measured: each phase's hand-out latency (p50, p95, p99, max) and every answer's status (no 500,
 no 503, every hand-out made), the import's, the pull's and the bundle's own seconds. The wait
@@ -34,13 +35,11 @@ from __future__ import annotations
 
 import argparse
 import csv
-import http.client
 import json
 import math
 import os
 import platform
 import random
-import re
 import shutil
 import sqlite3
 import subprocess
@@ -57,6 +56,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import desk_hub  # noqa: E402
 import hub as hub_bench  # noqa: E402
 from scan import Browser, code_revision, hidden_fields, kiosk_server, memory_mib  # noqa: E402
 
@@ -185,36 +185,7 @@ class Desk:
                 "slowest_hand_outs_ms": [round(s * 1000, 1) for s, _ in reversed(slowest)]}
 
 
-# --- the hub ------------------------------------------------------------------------------------
-
-
-def build_hub(database_url: str, awards: int, rng: random.Random) -> tuple[dict[str, str], float]:
-    hub_bench.OUT, hub_bench.SCHEMA = OUT / "hub", "bench_desk"
-    hub_bench.OUT.mkdir(parents=True)
-    env = hub_bench.hub_env(hub_bench.database_url(database_url))
-    hub_bench.fresh_schema(database_url)
-    subprocess.run([*KIOSK, "hub", "init"], env=env, check=True, stdout=subprocess.DEVNULL)
-    district = hub_bench.write_district(OUT / "district", awards, rng)
-    started = time.perf_counter()
-    subprocess.run([*KIOSK, "hub", "cache-import", str(district / "catalogue.csv"),
-                    str(district / "roster.csv")], env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return env, time.perf_counter() - started
-
-
-def enrollment_code(env: dict[str, str]) -> str:
-    os.environ.update({k: v for k, v in env.items() if k.startswith("KIOSK_HUB_")})
-    from kiosk.sync.hub import create_hub_app
-    from kiosk.sync.hub.extensions import hub_db
-    from kiosk.sync.hub.services import enrollment
-
-    app = create_hub_app()
-    with app.app_context():
-        building = enrollment.add_building(BUILDING)
-        code = enrollment.new_code(building.id, None).code
-        hub_db.session.remove()
-        hub_db.engine.dispose()
-    return code
+# --- the kiosk's database ----------------------------------------------------------------------
 
 
 def settings(db_path: Path, *keys: str) -> dict[str, str]:
@@ -227,40 +198,6 @@ def settings(db_path: Path, *keys: str) -> dict[str, str]:
 def count(db_path: Path, table: str) -> int:
     with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
         return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-
-
-def make_district_bundle(env: dict[str, str], out: Path) -> None:
-    """The kiosk's district bundle, as the district makes it (`kiosk hub district-bundle`)."""
-    subprocess.run([*KIOSK, "hub", "district-bundle", "--building", BUILDING, "--out", str(out)],
-                   env=env, check=True, stdout=subprocess.DEVNULL)
-
-
-def rewind_pull_cursor(db_path: Path) -> None:
-    """As if the kiosk had never pulled: every change of a district bundle is applied again."""
-    with sqlite3.connect(db_path, timeout=30) as conn:
-        conn.execute("UPDATE setting SET value = '0' WHERE key = 'sync:cursor'")
-
-
-def upload_bundle(port: int, admin: Browser, path: Path) -> tuple[int, str]:
-    """The Sync page's import form, as the admin's browser posts it (no timeout: the answer
-    comes when the file is applied); the status and the page's message."""
-    boundary = uuid.uuid4().hex
-    body = b"".join([
-        f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
-        f"{admin.csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"bundle\"; "
-        f'filename="{path.name}"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode(),
-        path.read_bytes(), f"\r\n--{boundary}--\r\n".encode()])
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=None)
-    try:
-        conn.request("POST", "/sync/import", body=body, headers={
-            "Content-Type": f"multipart/form-data; boundary={boundary}", "HX-Request": "true",
-            "Cookie": "; ".join(f"{k}={v}" for k, v in admin.cookies.items())})
-        response = conn.getresponse()
-        page = response.read().decode("utf-8", "replace")
-    finally:
-        conn.close()
-    found = re.search(r"(Nothing new[^<]*|\d+ changes? applied[^<]*)", page)
-    return response.status, found.group(1).strip() if found else page[:300]
 
 
 # --- main ---------------------------------------------------------------------------------------
@@ -290,8 +227,8 @@ def main() -> int:
     db_path = kiosk_folder / "kiosk.sqlite3"
 
     log(f"building a hub of {args.awards:,} awards and a kiosk")
-    hub_env, hub_import_s = build_hub(args.database_url, args.awards, rng)
-    code = enrollment_code(hub_env)
+    hub_env, hub_import_s = desk_hub.build_hub(OUT, args.database_url, args.awards, rng)
+    code = desk_hub.enrollment_code(hub_env, BUILDING)
     # enough awards for every phase at this pace, with room to spare
     desk_awards = args.baseline + int(240_000 / args.pace_ms) + 400
     awards = build_kiosk(kiosk_folder, desk_awards, rng)
@@ -349,24 +286,8 @@ def main() -> int:
 
             log(f"hand-outs during the Sync page's import of a district bundle of "
                 f"{args.awards:,} awards")
-            bundle = OUT / "files" / "district.jsonl"
-            make_district_bundle(hub_env, bundle)
-            hub.terminate()  # the building has no network: no pull meanwhile
-            hub.wait(timeout=30)
-            rewind_pull_cursor(db_path)
-            answer: dict[str, Any] = {}
-
-            def send() -> None:
-                answer["status"], answer["message"] = upload_bundle(port, admin, bundle)
-
-            started = time.perf_counter()
-            uploader = threading.Thread(target=send, daemon=True)
-            uploader.start()
-            phase = desk.run(lambda n: not uploader.is_alive())
-            phase["bundle"] = {"seconds": round(time.perf_counter() - started, 2),
-                               "file_mb": round(bundle.stat().st_size / 2**20, 1),
-                               "status": answer.get("status"),
-                               "message": answer.get("message", "")}
+            phase = desk_hub.bundle_phase(desk.run, port, admin, hub, hub_env, db_path,
+                                          OUT / "files" / "district.jsonl", BUILDING)
             phases["bundle"] = phase
             memory = memory_mib(pid)
     finally:
