@@ -1,9 +1,9 @@
 """Benchmark the desk while long work runs beside it (issue 11): does a hand-out wait behind an
-import or a pull?
+import, a pull or a district bundle?
 
 A kiosk (``kiosk serve``: waitress, 8 threads, its sync worker and WAL checkpointer, no print
 worker, printer backend "none") hands out pins over HTTP, one every ``--pace-ms`` (50 ms; the
-scan before each is timed too), in three phases of the same run:
+scan before each is timed too), in four phases of the same run:
 
 1. *nothing else*: ``--baseline`` (300) hand-outs, the baseline;
 2. *import*: while ``kiosk cache import`` brings ``--rows`` (40,000) roster rows, as the office
@@ -11,16 +11,24 @@ scan before each is timed too), in three phases of the same run:
 3. *pull*: while the kiosk, just enrolled from its Sync page, pulls ``--awards`` (200,000)
    awards of a district hub (``kiosk hub serve`` on PostgreSQL, built with bench/hub.py's
    builders in a schema of its own): the server's own sync worker, which hands a pull of more
-   than one page to a process of its own (kiosk/services/pull_process.py).
+   than one page to a process of its own (kiosk/services/pull_process.py);
+4. *district bundle*: while an admin uploads the kiosk's district bundle (``kiosk hub
+   district-bundle``, the same ``--awards`` awards) on the Sync page, as a building with no
+   network does: the hub stopped, the kiosk's pull cursor set back to 0 so that every change of
+   the file is applied again (its awards are updates by now, their preparing the same work).
+   The server hands a file of more than a page to a process of its own
+   (kiosk/services/bundle_process.py); the upload's own parsing stays in the server. The hub
+   and this phase: bench/desk_hub.py.
 
 Measured: each phase's hand-out latency (p50, p95, p99, max) and every answer's status (no 500,
-no 503, every hand-out made), the import's and the pull's own seconds. The wait behind long
-work is a phase's p99 less the baseline's p99, against a target of at most 100 ms.
+no 503, every hand-out made), the import's, the pull's and the bundle's own seconds. The wait
+behind long work is a phase's p99 less the baseline's p99, against a target of at most 100 ms.
 
 Prints one JSON object; the exit status is 1 when a target is missed or a hand-out failed.
 
-    .venv/bin/python bench/desk_during_import.py                          # about 3 minutes
+    .venv/bin/python bench/desk_during_import.py                          # about 4 minutes
     .venv/bin/python bench/desk_during_import.py --rows 5000 --awards 20000 --baseline 50
+    .venv/bin/python bench/desk_during_import.py --in-server     # the pull and bundle as before
 """
 
 from __future__ import annotations
@@ -48,6 +56,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import desk_hub  # noqa: E402
 import hub as hub_bench  # noqa: E402
 from scan import Browser, code_revision, hidden_fields, kiosk_server, memory_mib  # noqa: E402
 
@@ -176,36 +185,7 @@ class Desk:
                 "slowest_hand_outs_ms": [round(s * 1000, 1) for s, _ in reversed(slowest)]}
 
 
-# --- the hub ------------------------------------------------------------------------------------
-
-
-def build_hub(database_url: str, awards: int, rng: random.Random) -> tuple[dict[str, str], float]:
-    hub_bench.OUT, hub_bench.SCHEMA = OUT / "hub", "bench_desk"
-    hub_bench.OUT.mkdir(parents=True)
-    env = hub_bench.hub_env(hub_bench.database_url(database_url))
-    hub_bench.fresh_schema(database_url)
-    subprocess.run([*KIOSK, "hub", "init"], env=env, check=True, stdout=subprocess.DEVNULL)
-    district = hub_bench.write_district(OUT / "district", awards, rng)
-    started = time.perf_counter()
-    subprocess.run([*KIOSK, "hub", "cache-import", str(district / "catalogue.csv"),
-                    str(district / "roster.csv")], env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return env, time.perf_counter() - started
-
-
-def enrollment_code(env: dict[str, str]) -> str:
-    os.environ.update({k: v for k, v in env.items() if k.startswith("KIOSK_HUB_")})
-    from kiosk.sync.hub import create_hub_app
-    from kiosk.sync.hub.extensions import hub_db
-    from kiosk.sync.hub.services import enrollment
-
-    app = create_hub_app()
-    with app.app_context():
-        building = enrollment.add_building(BUILDING)
-        code = enrollment.new_code(building.id, None).code
-        hub_db.session.remove()
-        hub_db.engine.dispose()
-    return code
+# --- the kiosk's database ----------------------------------------------------------------------
 
 
 def settings(db_path: Path, *keys: str) -> dict[str, str]:
@@ -233,7 +213,12 @@ def main() -> int:
     parser.add_argument("--database-url",
                         default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--in-server", action="store_true",
+                        help="the pull and the bundle in the server's own process "
+                             "(KIOSK_PULL_IN_OWN_PROCESS=false): the figures before the child")
     args = parser.parse_args()
+    if args.in_server:
+        os.environ["KIOSK_PULL_IN_OWN_PROCESS"] = "false"  # kiosk_server passes it on
     rng = random.Random(args.seed)
     load_before = os.getloadavg()
     shutil.rmtree(OUT, ignore_errors=True)
@@ -242,8 +227,8 @@ def main() -> int:
     db_path = kiosk_folder / "kiosk.sqlite3"
 
     log(f"building a hub of {args.awards:,} awards and a kiosk")
-    hub_env, hub_import_s = build_hub(args.database_url, args.awards, rng)
-    code = enrollment_code(hub_env)
+    hub_env, hub_import_s = desk_hub.build_hub(OUT, args.database_url, args.awards, rng)
+    code = desk_hub.enrollment_code(hub_env, BUILDING)
     # enough awards for every phase at this pace, with room to spare
     desk_awards = args.baseline + int(240_000 / args.pace_ms) + 400
     awards = build_kiosk(kiosk_folder, desk_awards, rng)
@@ -298,6 +283,12 @@ def main() -> int:
                              "awards_pulled": count(db_path, "award") - awards_before,
                              "error": found.get("sync:last_error", "")}
             phases["pull"] = phase
+
+            log(f"hand-outs during the Sync page's import of a district bundle of "
+                f"{args.awards:,} awards")
+            phase = desk_hub.bundle_phase(desk.run, port, admin, hub, hub_env, db_path,
+                                          OUT / "files" / "district.jsonl", BUILDING)
+            phases["bundle"] = phase
             memory = memory_mib(pid)
     finally:
         hub.terminate()
@@ -305,7 +296,7 @@ def main() -> int:
 
     base = phases["nothing_else"]["hand_out"]
     targets = {}
-    for name in ("import", "pull"):
+    for name in ("import", "pull", "bundle"):
         p99 = phases[name]["hand_out"].get("p99_ms")
         wait = round(p99 - base["p99_ms"], 1) if p99 is not None else None
         phases[name]["wait_p99_ms"] = wait
@@ -313,9 +304,9 @@ def main() -> int:
                                           "pass": wait is not None and wait <= TARGET_WAIT_MS}
     correct = all(set(p["outcomes"]) == {"handed_out"} and set(p["statuses"]) == {"200"}
                   for p in phases.values()) and phases["import"]["import"]["exit_status"] == 0 \
-        and not phases["pull"]["pull"]["error"]
+        and not phases["pull"]["pull"]["error"] and phases["bundle"]["bundle"]["status"] == 200
     report = {
-        "benchmark": "the desk during an import and a pull (issue 11)",
+        "benchmark": "the desk during an import, a pull and a district bundle (issue 11)",
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "code": code_revision(),
         "machine": {"cores": os.cpu_count(), "python": platform.python_version(),
@@ -323,8 +314,11 @@ def main() -> int:
                     "load_average_before": [round(x, 2) for x in load_before],
                     "load_average_after": [round(x, 2) for x in os.getloadavg()]},
         "method": {"pace_ms": args.pace_ms, "import_rows": args.rows,
-                   "pulled_awards": args.awards, "hub_import_seconds": round(hub_import_s, 1),
+                   "pulled_awards": args.awards, "bundle_awards": args.awards,
+                   "hub_import_seconds": round(hub_import_s, 1),
                    "server": "kiosk serve (8 threads, sync worker, checkpointer)",
+                   "pull_and_bundle": "in the server" if args.in_server
+                   else "a process of their own when more than a page",
                    "timed": "POST /hand-out (and, apart, the POST /scan before it)"},
         "phases": phases,
         "server_memory": memory,

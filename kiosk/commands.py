@@ -221,7 +221,7 @@ def _serve(app: Flask, host: str, port: int, threads: int) -> None:
     from .request_caps import largest_body
     from .services.backup import start_backups
     from .services.district import sync_if_enrolled
-    from .services.pull_process import SETTING as PULL_SETTING
+    from .services.own_process import SETTING as PULL_SETTING
     from .services.setup import ready_to_serve
 
     logging.basicConfig(level=logging.INFO,

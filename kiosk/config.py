@@ -58,8 +58,9 @@ DEFAULTS = {
     # district sync: how often `kiosk serve` syncs, how long to wait for the hub, and after
     # how many days without a sync the kiosk warns at login
     "SYNC_SECONDS": 30.0,
-    # a pull of more than one page in a process of its own (kiosk/services/pull_process.py):
-    # None is on under `kiosk serve` and off elsewhere; false keeps every pull in the server
+    # a pull of more than one page, and a district bundle of more than one page uploaded on the
+    # Sync page, in a process of its own (kiosk/services/own_process.py): None is on under
+    # `kiosk serve` and off elsewhere; false keeps every pull and import in the server
     "PULL_IN_OWN_PROCESS": None,
     "PULL_PAGE_CHANGES": 5000,  # changes asked for a page (the hub gives at most 5,000)
     "SYNC_TIMEOUT_SECONDS": 15.0,

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
+from kiosk.cli_errors import fail as _fail
 from kiosk.errors import KioskError
-
-
-def _fail(exc: KioskError, code: int = 1) -> None:
-    click.secho(f"Error: {exc.message}", fg="red", err=True)
-    sys.exit(code)
 
 
 @click.command("enroll")
@@ -62,7 +59,7 @@ def sync_pull(child: bool, timeout: float) -> None:
     """Pull the district's changes only, answering one line of JSON (kiosk serve hands a long
     pull to this command: kiosk/services/pull_process.py)."""
     from kiosk.services.district import pull_alone
-    from kiosk.services.pull_process import become_child
+    from kiosk.services.own_process import become_child
 
     if child:
         become_child()
@@ -90,12 +87,22 @@ def sync_export(out: Path) -> None:
 
 @sync.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--child", is_flag=True, help="Started by `kiosk serve`: stop when it stops, and "
+              "answer one line of JSON.")
 @with_appcontext
-def sync_import(file: Path) -> None:
+def sync_import(file: Path, child: bool) -> None:
     """Apply a district bundle the hub made for this kiosk (a building with no network): the
     district's badge data, revocations, stock and other buildings' hand-outs."""
     from kiosk.services.district_import import import_path
 
+    if child:  # a big file uploaded on the Sync page (kiosk/services/bundle_process.py)
+        from kiosk.services.bundle_process import child_answer
+        from kiosk.services.own_process import become_child
+
+        become_child()
+        answer = child_answer(file)
+        click.echo(json.dumps(answer))
+        sys.exit(0 if "report" in answer else 1)
     try:
         report = import_path(file)
     except KioskError as exc:

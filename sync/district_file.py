@@ -53,6 +53,8 @@ MAX_FILE_BYTES = 256 * 1024 * 1024
 # (kiosk/services/badge_documents.py) written in base64.
 MAX_LINE_BYTES = 32 * 1024 * 1024
 MAX_HEAD_BYTES = 8 * 1024  # the head and the end are a few hundred bytes
+TOO_LARGE = (f"That file is larger than a district bundle can be "
+             f"({MAX_FILE_BYTES // (1024 * 1024)} MB). Nothing was applied.")
 
 
 class BundleRefused(ValueError):
@@ -163,8 +165,7 @@ def check(source: IO[bytes], key_text: str, copy: IO[bytes]) -> Checked:
         line = source.readline(MAX_LINE_BYTES + 1)
         total += len(line)
         if total > MAX_FILE_BYTES:
-            raise BundleRefused(f"That file is larger than a district bundle can be "
-                                f"({MAX_FILE_BYTES // (1024 * 1024)} MB). Nothing was applied.")
+            raise BundleRefused(TOO_LARGE)
         if len(line) > MAX_LINE_BYTES:
             raise BundleRefused("That district bundle holds a line longer than any change "
                                 "can be; it was changed. Nothing was applied.")

@@ -39,7 +39,7 @@ from ..db import write_in_turns, write_transaction
 from ..errors import InvalidInput, KioskError
 from ..extensions import db
 from ..models import utcnow
-from . import district_changes, lookups, pull_process
+from . import district_changes, lookups, own_process, pull_process
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +180,7 @@ def sync_once(timeout: float = 15.0) -> SyncReport:
     _note(LAST_TRY, time_text(utcnow()))
     try:
         push_all(client, found, report)
-        pull_all(client, report, hand_off=pull_process.wanted(), timeout=timeout)
+        pull_all(client, report, hand_off=own_process.wanted(), timeout=timeout)
     except HubRefused as exc:
         report.error, report.refused = exc.message, True
     except HubUnreachable as exc:
@@ -277,7 +277,7 @@ def pull_all(client: HubClient, report: SyncReport, hand_off: bool = False,
             if more:
                 upcoming = fetcher.submit(fetch, cursor_after)
             apply_page(page, steps, cursor_after, more)
-            pull_process.collect_between_pages()
+            own_process.collect_between_pages()
             report.pulled += count
             cursor = cursor_after
             if not more:

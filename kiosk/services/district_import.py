@@ -9,6 +9,8 @@ this kiosk. Then exactly what a pull would do: only the changes past this kiosk'
 through the pull's own code (:func:`district_changes.prepare`, :func:`write_in_turns`: a
 hand-out at the desk waits for one step at most), each page's cursor with its last step. An
 import cut off half way goes on from there next time; the same file twice applies nothing.
+Under `kiosk serve` a file of more than a page uploaded on the Sync page is imported so in a
+process of its own (:mod:`bundle_process`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.sync.district_file import (
     MAX_FILE_BYTES,
+    TOO_LARGE,
     BundleRefused,
     OtherKey,
     check,
@@ -33,7 +36,7 @@ from kiosk.sync.district_file import (
 from ..db import write_in_turns
 from ..errors import InvalidInput, KioskError
 from ..extensions import db
-from . import district_changes, lookups
+from . import district_changes, lookups, own_process
 from .district import BUNDLE_AS_OF, CURSOR, HUB_KEY, enrollment
 
 
@@ -65,8 +68,7 @@ def import_path(path: Path) -> DistrictImport:
     """`kiosk sync import FILE`."""
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            raise InvalidInput(f"That file is larger than a district bundle can be "
-                               f"({MAX_FILE_BYTES // (1024 * 1024)} MB). Nothing was applied.")
+            raise InvalidInput(TOO_LARGE)
         with open(path, "rb") as source:
             return import_bundle(source)
     except OSError as exc:
@@ -126,6 +128,7 @@ def _apply(checked: Any, end: dict[str, Any]) -> DistrictImport:
             write_in_turns([*(_guarded(step.write, cursor) for step in steps),
                             _guarded(_cursor_to(last), cursor)])
             db.session.expunge_all()
+            own_process.collect_between_pages()  # in a child (bundle_process), else nothing
             applied, cursor = applied + len(new), last
         if end["next"] > cursor or as_of:  # past changes meant for others; the data's time
             write_in_turns([_guarded(_cursor_to(max(int(end["next"]), cursor), as_of),

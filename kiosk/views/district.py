@@ -7,7 +7,7 @@ from flask import Blueprint, request, send_file
 
 from ..auth import requires
 from ..errors import InvalidInput
-from ..services import district, district_bundle, district_import, district_status
+from ..services import bundle_process, district, district_bundle, district_status
 from .htmx import render
 
 bp = Blueprint("district", __name__)
@@ -50,7 +50,7 @@ def import_bundle():  # type: ignore[no-untyped-def]
     if upload is None or not upload.filename:
         raise InvalidInput("Choose the district bundle file the hub made for this kiosk.",
                            field="bundle")
-    report = district_import.import_bundle(upload.stream)
+    report = bundle_process.import_upload(upload.stream)
     return _panel(message=report.summary + ".")
 
 

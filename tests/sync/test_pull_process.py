@@ -108,7 +108,7 @@ def test_a_refusal_in_the_child_is_the_hubs_refusal_in_the_report(
 
 def test_the_child_ends_when_the_server_that_started_it_ends() -> None:
     child = subprocess.Popen(
-        [sys.executable, "-c", "from kiosk.services.pull_process import become_child\n"
+        [sys.executable, "-c", "from kiosk.services.own_process import become_child\n"
          "become_child()\nimport time\ntime.sleep(60)"], stdin=subprocess.PIPE)
     time.sleep(0.5)
     assert child.poll() is None
