@@ -224,13 +224,16 @@ def _serve(app: Flask, host: str, port: int, threads: int) -> None:
     from .services.own_process import SETTING as PULL_SETTING
     from .services.setup import ready_to_serve
 
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         start_backups(app)  # holds the instance (no restore under it), nightly backups
         ready_to_serve()  # upgrades the schema in place after a software update
     except KioskError as exc:
         _fail(exc, 2)
+    # after the upgrade, whose Alembic environment reads its logging from alembic.ini; and
+    # force: python-escpos calls basicConfig() when imported, which would make this a no-op
+    # and leave the server's INFO lines (a pull handed to its own process, ...) unwritten
+    logging.basicConfig(level=logging.INFO, force=True,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if app.config.get("PRINT_WORKER"):
         install(app).start()
     if app.config.get(PULL_SETTING) is None:

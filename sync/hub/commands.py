@@ -75,7 +75,9 @@ def hub_serve(host: str, port: int, threads: int, processes: int) -> None:
     """Serve the hub through waitress (the sync API and the district's pages)."""
     from .services.setup import ready_to_serve
 
-    logging.basicConfig(level=logging.INFO,
+    # force: python-escpos calls basicConfig() when imported, which would make this a no-op
+    # and leave the server's INFO lines (a pull handed to its own process, ...) unwritten
+    logging.basicConfig(level=logging.INFO, force=True,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = _app()
     with app.app_context():
@@ -119,7 +121,9 @@ def serve_process(host: str, port: int, threads: int, sweep: bool, shared: bool)
 
     from .services.setup import start_sweeper
 
-    logging.basicConfig(level=logging.INFO,
+    # force: python-escpos calls basicConfig() when imported, which would make this a no-op
+    # and leave the server's INFO lines (a pull handed to its own process, ...) unwritten
+    logging.basicConfig(level=logging.INFO, force=True,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = _app()
     stop = threading.Event()

@@ -120,3 +120,11 @@ def test_one_form_sent_from_several_tabs_at_once_is_one_hand_out(
         records = _records_agree(kiosk)
         assert [d["id"] for d in records.distributions.values() if d["award_id"] == award] == [
             form["nonce"]]
+
+
+def test_the_server_writes_its_log(shared_kiosk: ServedKiosk) -> None:
+    """`kiosk serve` logs at INFO in its own format (waitress says where it serves; a pull
+    handed to its own process says so): python-escpos, imported on the way, sets up logging
+    first and must not silence it."""
+    log = shared_kiosk.log.read_text(errors="replace")
+    assert "INFO waitress: Serving on http://127.0.0.1:" in log, log[-2000:]

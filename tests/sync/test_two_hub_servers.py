@@ -537,3 +537,11 @@ def test_sweeps_at_two_servers_at_once_open_an_exception_once(hub: Hub,
         _dispose(other)
     opened = Counter(e.kiosk_id for e in hub.exceptions("silent_kiosk"))
     assert len(opened) == 4 and set(opened.values()) == {1}, opened
+
+
+def test_each_server_writes_its_log(two_servers: TwoServers) -> None:
+    """`kiosk hub serve` logs at INFO (waitress says where it serves) in the hub's own format:
+    python-escpos, imported on the way, sets up logging first, and must not silence it."""
+    for server in two_servers.servers:
+        lines = [line for line in server.log().splitlines() if "INFO waitress: Serving on" in line]
+        assert lines, server.log()[-2000:]
