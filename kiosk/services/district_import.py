@@ -151,8 +151,9 @@ def _guarded(write: Any, expected: int) -> Any:
 
     def step(session: Session) -> None:
         if int(lookups.get_setting(CURSOR) or 0) != expected:
-            raise _Overtaken("The kiosk synced with the hub while the file was being "
-                             "imported, and has the district's newer data.")
+            raise _Overtaken("The kiosk's district data moved on while the file was being "
+                             "imported (a sync with the hub, or another import at the same "
+                             "time), and it has that newer data.")
         write(session)
 
     return step

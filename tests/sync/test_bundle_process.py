@@ -1,8 +1,7 @@
 """A district bundle of more than a page of changes uploaded on the Sync page is imported by a
 process of its own under `kiosk serve` (kiosk/services/bundle_process.py): the same cache as
 an import in the server, its refusals and errors the same answers, nothing lost when the child
-dies, and the server's private copy of the file removed whatever happens. And the import's
-guard: a pull from the hub while a file is being applied stops the import."""
+dies, and the server's private copy of the file removed whatever happens."""
 
 from __future__ import annotations
 
@@ -21,7 +20,7 @@ from sqlalchemy import select, text
 
 from kiosk.errors import Busy, InvalidInput, KioskError
 from kiosk.extensions import db
-from kiosk.services import bundle_process, district_changes, lookups
+from kiosk.services import bundle_process, lookups
 from kiosk.services.district import CURSOR
 from kiosk.services.district_import import DistrictImport, import_path
 from tests.conftest import make_app
@@ -281,39 +280,3 @@ def test_the_childs_report_is_the_import_report() -> None:
     assert bundle_process.report_of({"report": {
         "applied": 12, "already": 3, "data_as_of": "Sat 05 Dec 2026, 10:00",
         "older": False}}) == report
-
-
-# --- a pull while a file is being imported ---------------------------------------------------
-
-
-def test_a_pull_while_a_file_is_imported_stops_the_import_and_keeps_the_newer_data(
-        district: District, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    first = district.kiosks[0]
-    old = district_file(district, first, tmp_path / "old.jsonl")  # Alice's award not revoked
-    alice = next(n for n, line in enumerate(lines(old)) if ALICE_TRAUMA.encode() in line)
-    district_news(district, tmp_path / "news")  # the district revokes it
-    size = 3
-    assert alice > size, "Alice's award is on a page the import has not written yet"
-    first.app.config["PULL_PAGE_CHANGES"] = size
-    real, pages = district_changes.prepare, []
-
-    def prepare(changes: list[Any], binders: Any, chunk: int | None = None) -> Any:
-        pages.append(changes)
-        if len(pages) == 2:  # between the file's first page and its second: a sync online
-            assert first.sync().ok
-        return real(changes, binders, chunk)
-
-    monkeypatch.setattr(district_changes, "prepare", prepare)
-    with pytest.raises(KioskError) as stopped:
-        first.call(import_path, old)
-    assert stopped.value.message == (
-        "The kiosk synced with the hub while the file was being imported, and has the "
-        f"district's newer data. {size} changes from the file were applied; nothing more is "
-        "needed.")
-    pulled = cursor_of(first)
-    assert pulled > json.loads(lines(old)[-1])["next"], "the pull's cursor, not moved back"
-    assert first.verdict(ALICE_TRAUMA) == "revoked", "the file's older award did not undo it"
-    assert first.verdict(NEW_AWARD) == "ok"
-    monkeypatch.undo()
-    report = first.sync()
-    assert report.ok and report.pulled == 0 and cursor_of(first) == pulled
