@@ -1,8 +1,9 @@
 """The district's badge data on the hub: the pin catalogue and roster CSV files (the same
 formats as `kiosk cache import`), and Open Badges documents (issuer profiles, keys, JWKS, badge
 classes, revocation and status lists, baked images). New and changed rows become changes that
-every kiosk pulls; documents travel as they are and each kiosk applies them with its own
-importer. Idempotent: the same file again adds no change.
+every kiosk pulls (what they say: award_changes.py); documents travel as they are and each
+kiosk applies them with its own importer (hub_documents.py). Idempotent: the same file again
+adds no change.
 
 A row with a text that cannot be shown as it is (a control character such as NUL or ESC, an
 invisible format character such as U+202E) is reported and skipped, the same rule as the
@@ -11,13 +12,10 @@ log, the kiosks, or PostgreSQL, which refuses a NUL."""
 
 from __future__ import annotations
 
-import base64
 import csv
-import hashlib
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +39,11 @@ from kiosk.services.cache_import import (
 from ..db import hub_transaction
 from ..errors import InvalidInput
 from ..extensions import hub_db
-from ..models import HubAward, HubCredential, HubDocument, utcnow
+from ..models import HubAward, HubCredential, utcnow
 from . import changes, owed_count, people
 from .accounts import name_key
+from .award_changes import AWARD_FIELDS, award_change, iso
+from .hub_documents import store_documents
 
 BATCH = 5000
 
@@ -110,7 +110,7 @@ def import_files(paths: Iterable[str | Path], credential: str | None = None,
         else:
             _roster(name, reader, report, progress)
     if documents:
-        _documents(documents, credential, issuer, report, url)
+        report.documents += store_documents(documents, credential, issuer, url)
         if progress:
             progress(document_items)
     if report.added + report.changed > 1000:
@@ -167,19 +167,11 @@ def _catalogue(name: str, reader: csv.DictReader[str], report: HubImport,
                 report.unchanged += 1
                 continue
             new_changes.append(changes.Change("credential", {
-                "name": title, "released_on": _iso(values["released_on"]),
+                "name": title, "released_on": iso(values["released_on"]),
                 "has_pin": values["has_pin"], "pin_name": values["pin_name"]}))
         session.flush()
         owed_count.refresh_credential(session, repinned)
         changes.record(session, new_changes)
-
-
-def _iso(value: object) -> str | None:
-    return value.isoformat() if isinstance(value, date) else None
-
-
-_AWARD_FIELDS = ("employee_id", "person_name", "email", "building", "credential_id",
-                 "issued_on", "expires_on", "revoked", "revocation_reason", "aliases")
 
 
 def _roster(name: str, reader: csv.DictReader[str], report: HubImport,
@@ -243,7 +235,7 @@ def _save_awards(batch: list[dict[str, Any]], credentials: dict[str, HubCredenti
             if old is None:
                 new_rows.append({**r, "updated_at": now})
                 report.added += 1
-            elif any(getattr(old, k) != r[k] for k in _AWARD_FIELDS):
+            elif any(getattr(old, k) != r[k] for k in AWARD_FIELDS):
                 changed_rows.append({**r, "updated_at": now})
                 report.changed += 1
             else:
@@ -260,84 +252,6 @@ def _save_awards(batch: list[dict[str, Any]], credentials: dict[str, HubCredenti
         people.refresh_words(session, touched)
         owed_count.refresh(session, touched)
         changes.record(session, out)
-
-
-def award_change(r: dict[str, Any], credential: str) -> dict[str, Any]:
-    """What a kiosk is told about an award, with the keys it is found under (worked out once
-    here, not by every kiosk: a first pull brings the whole district)."""
-    aliases = r["aliases"].split()
-    return {"id": r["id"], "employee_id": r["employee_id"], "name": r["person_name"],
-            "email": r["email"], "building": r["building"], "credential": credential,
-            "issued_on": _iso(r["issued_on"]), "expires_on": _iso(r["expires_on"]),
-            "revoked": r["revoked"], "revocation_reason": r["revocation_reason"],
-            "aliases": aliases, "keys": _keys(r["id"], aliases)}
-
-
-def _keys(award_id: str, aliases: list[str]) -> list[str]:
-    """The keys a kiosk finds the award under. A link on a platform the kiosk knows (Badgr,
-    Credly) is found by its platform key, which every spelling of the link gives; its plain
-    ``url:`` key would only add a third row per award to every kiosk's cache."""
-    found: list[str] = []
-    for identifier in (award_id, *aliases):
-        try:
-            keys = award_keys(identifier)
-        except MalformedPayload:
-            continue
-        if any(not k.startswith("url:") for k in keys):
-            keys = tuple(k for k in keys if not k.startswith("url:"))
-        found += [k for k in keys if k not in found]
-    return found
-
-
-def _documents(files: list[tuple[str, bytes]], credential: str | None, issuer: str | None,
-               report: HubImport, url: str | None = None) -> None:
-    """Store and pass on each file of Open Badges documents (with the URL its list was
-    published at, if given); apply revocation lists to the district's own awards."""
-    with hub_transaction() as session:
-        out = []
-        for name, data in files:
-            # the same file again is no change; the same file published at a new URL is one
-            digest = hashlib.sha256(data + (b"\n" + url.encode() if url else b"")).hexdigest()
-            if session.get(HubDocument, digest) is not None:
-                continue
-            session.add(HubDocument(id=digest, digest=digest, updated_at=utcnow()))
-            report.documents += 1
-            sent = {"name": name, "content": base64.b64encode(data).decode("ascii"),
-                    "credential": credential, "issuer": issuer}
-            if url:
-                sent["url"] = url
-            out.append(changes.Change("document", sent))
-            for item in badge_documents.read_documents(name, data):
-                _revoke_listed(session, item.document, out)
-        changes.record(session, out)
-
-
-def _revoke_listed(session, doc: object, out: list[changes.Change]) -> None:  # type: ignore[no-untyped-def]
-    if not isinstance(doc, dict):
-        return
-    try:
-        kind = badge_documents.kind_of(doc)
-    except RowError:
-        return
-    if kind not in (badge_documents.Kind.OB2_LIST, badge_documents.Kind.OB3_LIST):
-        return
-    version = "ob2" if kind is badge_documents.Kind.OB2_LIST else "ob3"
-    listed = dict(badge_documents.revoked_ids(doc, version))
-    if not listed:
-        return
-    names = {c.id: c.name for c in session.scalars(select(HubCredential))}
-    revoked = set()
-    for award in session.scalars(select(HubAward).where(HubAward.id.in_(list(listed)))):
-        if award.revoked:
-            continue
-        revoked.add(award.employee_id)
-        award.revoked = True
-        award.revocation_reason = listed[award.id] or badge_documents.REVOKED
-        award.updated_at = utcnow()
-        row = {k: getattr(award, k) for k in ("id", *_AWARD_FIELDS)}
-        out.append(changes.Change("award", award_change(row, names[award.credential_id])))
-    session.flush()
-    owed_count.refresh(session, revoked)
 
 
 @dataclass(frozen=True)
