@@ -316,4 +316,18 @@ def test_the_hub_dashboard_fits_the_screen_with_its_charts(hub_server, new_page,
     assert last.inner_text().strip() == "Waitlist"
     box = last.bounding_box()
     assert box["x"] + box["width"] <= width
+    from tests.browser.helpers import SCREENSHOTS
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"70-hub-dashboard-{width}.png"), full_page=True,
+                    caret="initial")
     assert_accessible(page, f"the hub's dashboard with its charts at {width}")
+    # drilling down: a building's "Handed out" opens the log of that building and pin, whose
+    # rows name each person, linked to their page
+    handed = page.locator("#pins td[data-col=handed_out] a.drill").first
+    expected = int(handed.inner_text())
+    handed.click()
+    page.wait_for_selector("#district-log tbody tr[data-hand-out]")
+    assert page.locator("#district-log tbody tr[data-hand-out]").count() == expected
+    page.locator("#district-log a.person").first.click()
+    page.wait_for_url("**/people/**")
