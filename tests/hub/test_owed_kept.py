@@ -27,6 +27,7 @@ from tests import factories
 from tests.factories import ALICE_BALANCE, ALICE_TRAUMA, BOB_TRAUMA, TRAUMA
 from tests.hub.conftest import PAGE_JACKSON, SHEPHERDSTOWN, District
 from tests.hub.stores import hub_store, postgres_ready, store_hub  # noqa: F401  (fixtures)
+from tests.hub.test_races import at_once
 
 CATALOGUE_HEADER = ["credential", "released_on", "has_pin", "pin_name"]
 
@@ -189,15 +190,8 @@ def test_two_buildings_and_a_roster_import_at_once(seeded: District, tmp_path: P
 
 
 def _at_once(jobs: list[Callable[[], Any]]) -> None:
-    barrier = threading.Barrier(len(jobs))
-
-    def run(job: Callable[[], Any]) -> Any:
-        barrier.wait(timeout=30)
-        return job()
-
-    with ThreadPoolExecutor(len(jobs)) as pool:
-        for result in pool.map(run, jobs):
-            assert result is None or "rejected" not in result
+    for result in at_once(len(jobs), lambda i: jobs[i]()):
+        assert result is None or "rejected" not in result
 
 
 def test_a_hand_out_waits_for_a_roster_import_working_out_the_same_person(
