@@ -69,11 +69,7 @@ def parse_search(args: Mapping[str, str]) -> LogSearch:
     so in words."""
     problems: list[str] = []
     text = typed_text(args.get("q", "")[:MAX_QUERY_TEXT], 200)
-    since = typed_date(args.get("from", ""), "From", problems)
-    until = typed_date(args.get("to", ""), "To", problems)
-    if since and until and since > until:
-        problems.append("The From date is after the To date: they were swapped.")
-        since, until = until, since
+    since, until = typed_period(args, problems)
     show = args.get("show", "")
     if show not in SHOW:
         problems.append("Showing all hand-outs: the kind asked for is not one of the choices.")
@@ -105,6 +101,17 @@ def whole_number(value: str) -> int | None:
         return None
     number = int(value)
     return number if 0 < number < MAX_NUMBER else None
+
+
+def typed_period(args: Mapping[str, str], problems: list[str]) -> tuple[date | None, date | None]:
+    """The From and To dates of an address (``from``, ``to``), each as :func:`typed_date`
+    reads it; the wrong way round, swapped, with a problem saying so."""
+    since = typed_date(args.get("from", ""), "From", problems)
+    until = typed_date(args.get("to", ""), "To", problems)
+    if since and until and since > until:
+        problems.append("The From date is after the To date: they were swapped.")
+        since, until = until, since
+    return since, until
 
 
 def typed_date(value: str, label: str, problems: list[str]) -> date | None:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
-from kiosk.domain.log_search import SHOW, param_text, typed_date, whole_number
+from kiosk.domain.log_search import SHOW, param_text, typed_period, whole_number
 from kiosk.domain.search_words import MAX_QUERY_TEXT
 from kiosk.domain.text import typed_text
 
@@ -62,11 +62,7 @@ class HubLogSearch:
 def parse_search(args: Mapping[str, str]) -> HubLogSearch:
     problems: list[str] = []
     text = typed_text(args.get("q", "")[:MAX_QUERY_TEXT], 200)
-    since = typed_date(args.get("from", ""), "From", problems)
-    until = typed_date(args.get("to", ""), "To", problems)
-    if since and until and since > until:
-        problems.append("The From date is after the To date: they were swapped.")
-        since, until = until, since
+    since, until = typed_period(args, problems)
     show = args.get("show", "")
     if show not in SHOW:
         problems.append("Showing all hand-outs: the kind asked for is not one of the choices.")
